@@ -1,0 +1,73 @@
+"""Plain, frozen data passed between pipeline stages.
+
+Nothing here does I/O; every stage (extract, plan, apply, writeback) takes and
+returns these values so each can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["mitigate", "prevent", "detect", "process"]
+Priority = Literal["P0", "P1", "P2", "P3", "P4"]
+ReviewStatus = Literal["draft", "reviewed"]
+IssueState = Literal["open", "completed", "not_planned"]
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    """A link from a document to a GitHub issue (`#12`, `owner/repo#12`, or a URL)."""
+
+    number: int
+    repo: str | None = None  # "owner/name" when the reference names one
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    title: str | None
+    date: dt.date | None
+    severity: str | None
+    status: ReviewStatus | None
+    label: str  # "incident:<id>", at most 50 characters (GitHub's label limit)
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str  # stable within a document; used for the issue marker, never alone for identity
+    title: str
+    text: str
+    group: str | None
+    owner: str | None
+    due: dt.date | None
+    priority: Priority | None
+    kind: Kind | None
+    done: bool
+    wont_do: bool
+    issue: IssueRef | None
+    line: int  # 1-based first source line
+    end_line: int  # 1-based last source line, inclusive
+    section: str | None = None  # the follow-up section heading it was found under
+    due_text: str | None = None  # the phrase the due date came from (for lint messages)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found while reading or checking a document."""
+
+    path: str
+    line: int | None
+    level: Literal["error", "warning", "notice"]
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    path: str
+    incident: Incident
+    items: tuple[Item, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
