@@ -52,6 +52,8 @@ class Item:
     end_line: int  # 1-based last source line, inclusive
     section: str | None = None  # the follow-up section heading it was found under
     due_text: str | None = None  # the phrase the due date came from (for lint messages)
+    due_unparseable: bool = False  # the item names a due date pmsync cannot read
+    anchor_line: int = 0  # 1-based line where the item's own text ends: its issue link goes there
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Benchmarks for pmsync: a synthetic postmortem corpus and the scan throughput check."""

@@ -1,0 +1,4 @@
+
+from pmsync.cli import run
+
+run()

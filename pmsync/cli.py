@@ -1,0 +1,138 @@
+"""The command line: parse options, call one library function, render its result.
+
+Errors of every command are turned into one line (plus at most one hint) and an
+exit code in `main`, the only place that catches them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from pmsync import __version__
+from pmsync.config import Config, find_config, load_config
+from pmsync.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PmsyncError
+from pmsync.lint import check as lint_check
+from pmsync.render import diagnostic_line, github_annotation, scan_json, scan_markdown, scan_table
+from pmsync.scan import scan as scan_documents
+
+
+@dataclass
+class Options:
+    config_path: Path | None
+    debug: bool
+
+    def config(self) -> Config:
+        path = self.config_path or find_config(Path.cwd())
+        return load_config(path)
+
+
+def _warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _report_diagnostics(diagnostics: list[str]) -> None:
+    for line in diagnostics:
+        _warn(line)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="pmsync")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (default: pmsync.yaml here or at the git root).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and HTTP details on errors.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
+    """pmsync: postmortem action items as GitHub issues, with their status written back.
+
+    \b
+    Exit codes: 0 done, 1 findings or a run that could not finish,
+    2 usage or configuration error, 4 authentication or permission,
+    8 documents or issues out of date (check modes), 130 interrupted.
+    """
+    ctx.obj = Options(config_path, debug)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="Output format.")
+@click.pass_obj
+def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
+    """Extract incidents and action items from postmortems (files or folders)."""
+    config = options.config()
+    result = scan_documents(list(paths), config)
+    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
+    render = {"json": scan_json, "markdown": scan_markdown, "table": scan_table}[fmt]
+    click.echo(render(result.postmortems), nl=False)
+    if fmt == "json":
+        click.echo()
+    if result.problems and not result.postmortems:
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.pass_obj
+def check(options: Options, paths: tuple[str, ...]) -> None:
+    """Lint postmortems: items without owner or due date, vague items, duplicates.
+
+    Prints `file:line: level: message`; GitHub annotations under GitHub Actions.
+    Exits 1 when any error-level finding is reported.
+    """
+    config = options.config()
+    result = scan_documents(list(paths), config)
+    findings = list(result.diagnostics) + lint_check(result.postmortems, config)
+    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
+    for finding in findings:
+        click.echo(github_annotation(finding) if annotate else diagnostic_line(finding))
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = sum(1 for f in findings if f.level == "warning")
+    items = sum(len(pm.items) for pm in result.postmortems)
+    _warn(f"{len(result.postmortems)} documents, {items} items: {errors} errors, {warnings} warnings")
+    if errors:
+        sys.exit(EXIT_FINDINGS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="pmsync", standalone_mode=False)
+    except PmsyncError as err:
+        if debug:
+            traceback.print_exc()
+        _warn(f"Error: {err.message}")
+        if err.hint:
+            _warn(f"hint: {err.hint}")
+        return err.exit_code
+    except click.exceptions.Abort:
+        _warn("Interrupted.")
+        return EXIT_INTERRUPTED
+    except click.ClickException as err:
+        err.show()
+        return EXIT_USAGE if isinstance(err, click.UsageError) else err.exit_code
+    except click.exceptions.Exit as err:
+        return err.exit_code
+    except KeyboardInterrupt:
+        _warn("Interrupted.")
+        return EXIT_INTERRUPTED
+    except SystemExit as err:
+        return err.code if isinstance(err.code, int) else EXIT_FINDINGS
+    except Exception as err:  # the last line of defence: one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        _warn(f"Error: internal error: {type(err).__name__}: {err}")
+        _warn("hint: rerun with --debug for a traceback, and report it")
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

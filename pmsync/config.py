@@ -1,0 +1,128 @@
+"""pmsync.yaml: found, loaded and validated in one place into a frozen Config.
+
+The JSON Schema shipped next to this module is the single description of the
+file: editors use it for completion and this loader validates against it, so an
+error names the file, the key and the valid choices.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+import yaml
+
+from pmsync.errors import ConfigError
+from pmsync.extract.vocabulary import Vocabulary
+
+CONFIG_NAME = "pmsync.yaml"
+Level = Literal["error", "warning", "off"]
+
+
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("pmsync").joinpath("config.schema.json").read_text("utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class Config:
+    paths: tuple[str, ...] = ("postmortems/**/*.md",)
+    exclude: tuple[str, ...] = ()
+    followup_words: tuple[str, ...] = ()
+    ignore_words: tuple[str, ...] = ()
+    owners: tuple[tuple[str, str], ...] = ()
+    check_levels: tuple[tuple[str, Level], ...] = ()
+    source: Path | None = None  # the file it came from; None for built-in defaults
+    root: Path = field(default_factory=Path.cwd)  # globs are relative to this folder
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary.build(self.followup_words, self.ignore_words)
+
+    @cached_property
+    def owner_aliases(self) -> dict[str, str]:
+        return {name.lower(): login for name, login in self.owners}
+
+    def check_level(self, rule: str) -> Level:
+        levels = dict(self.check_levels)
+        if rule in levels:
+            return levels[rule]
+        default: Level = schema()["properties"]["check"]["properties"][rule]["default"]
+        return default
+
+
+def find_config(start: Path) -> Path | None:
+    """pmsync.yaml in the current folder, else at the root of the git checkout."""
+    candidate = start / CONFIG_NAME
+    if candidate.is_file():
+        return candidate
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return None
+    if top:
+        candidate = Path(top) / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _describe(error: jsonschema.ValidationError) -> tuple[str, str | None]:
+    key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        where = f"{key}." if error.absolute_path else ""
+        return (f"unknown key '{where}{unknown[0] if unknown else '?'}'",
+                "valid keys: " + ", ".join(allowed) if allowed else None)
+    if error.validator == "enum":
+        return f"'{key}' is {error.instance!r}", "valid choices: " + ", ".join(map(str, error.validator_value))
+    if error.validator == "type":
+        return f"'{key}' must be {error.validator_value}, not {type(error.instance).__name__}", None
+    return f"'{key}': {error.message}", None
+
+
+def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
+    """Read and validate a config file; with no file, the built-in defaults."""
+    cwd = cwd or Path.cwd()
+    if path is None:
+        return Config(root=cwd)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file", "create one with `pmsync init`") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
+    if data is None:
+        data = {}
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        message, hint = _describe(errors[0])
+        raise ConfigError(f"{path}: {message}", hint)
+    sections = data.get("sections", {})
+    return Config(
+        paths=tuple(data.get("paths", Config.paths)),
+        exclude=tuple(data.get("exclude", ())),
+        followup_words=tuple(sections.get("followup", ())),
+        ignore_words=tuple(sections.get("ignore", ())),
+        owners=tuple(sorted(data.get("owners", {}).items())),
+        check_levels=tuple(sorted(data.get("check", {}).items())),
+        source=path,
+        root=path.parent.resolve(),
+    )

@@ -1,0 +1,151 @@
+"""markdown-it's block token stream as a small tree with source line ranges.
+
+Only the block parser runs: inline parsing (emphasis, links) is switched off
+because pmsync reads the raw inline source itself, and skipping that stage makes
+extraction cheaper than a full Markdown parse. Line numbers are 0-based and
+`end` is exclusive, as in markdown-it's `Token.map`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+BlockKind = Literal["heading", "paragraph", "list", "item", "table", "code", "html", "quote", "hr"]
+
+
+@dataclass
+class Row:
+    line: int
+    cells: list[str]
+
+
+@dataclass
+class Block:
+    kind: BlockKind
+    line: int
+    end: int
+    text: str = ""  # heading/paragraph: raw inline source; code: its content
+    level: int = 0  # heading level
+    ordered: bool = False  # list
+    fenced: bool = False  # code
+    children: list[Block] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # table: header row first
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+    md.disable(["inline", "text_join"])
+    return md
+
+
+_PARSER = _make_parser()
+_OPENERS: dict[str, BlockKind] = {
+    "bullet_list_open": "list",
+    "ordered_list_open": "list",
+    "list_item_open": "item",
+    "blockquote_open": "quote",
+}
+
+
+def parse(text: str, line_offset: int = 0) -> tuple[list[Block], dict[str, Any]]:
+    """Parse `text` into top-level blocks; `env` carries link reference definitions."""
+    env: dict[str, Any] = {}
+    tokens = _PARSER.parse(text, env)
+    return _build(tokens, line_offset), env
+
+
+def _span(token: Token, offset: int) -> tuple[int, int]:
+    start, end = token.map if token.map else (0, 0)
+    return start + offset, end + offset
+
+
+def _build(tokens: list[Token], offset: int) -> list[Block]:
+    root = Block("quote", 0, 0)
+    stack = [root]
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        kind = token.type
+        if kind in _OPENERS:
+            start, end = _span(token, offset)
+            block = Block(_OPENERS[kind], start, end, ordered=kind == "ordered_list_open")
+            stack[-1].children.append(block)
+            stack.append(block)
+        elif kind.endswith("_close") and kind[: -len("_close")] + "_open" in _OPENERS:
+            stack.pop()
+        elif kind in ("heading_open", "paragraph_open"):
+            start, end = _span(token, offset)
+            inline = tokens[index + 1]
+            stack[-1].children.append(
+                Block(
+                    "heading" if kind == "heading_open" else "paragraph",
+                    start,
+                    end,
+                    text=inline.content,
+                    level=int(token.tag[1]) if kind == "heading_open" else 0,
+                )
+            )
+            index += 2
+        elif kind in ("code_block", "fence"):
+            start, end = _span(token, offset)
+            stack[-1].children.append(Block("code", start, end, text=token.content, fenced=kind == "fence"))
+        elif kind == "html_block":
+            start, end = _span(token, offset)
+            stack[-1].children.append(Block("html", start, end, text=token.content))
+        elif kind == "hr":
+            start, end = _span(token, offset)
+            stack[-1].children.append(Block("hr", start, end))
+        elif kind == "table_open":
+            index = _table(tokens, index, offset, stack[-1])
+        index += 1
+    return root.children
+
+
+def _table(tokens: list[Token], index: int, offset: int, parent: Block) -> int:
+    start, end = _span(tokens[index], offset)
+    table = Block("table", start, end)
+    row: Row | None = None
+    while tokens[index].type != "table_close":
+        token = tokens[index]
+        if token.type == "tr_open":
+            row = Row(_span(token, offset)[0], [])
+            table.rows.append(row)
+        elif token.type == "inline" and row is not None:
+            row.cells.append(token.content.strip())
+        index += 1
+    parent.children.append(table)
+    return index
+
+
+_LIST_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
+
+
+def looks_like_list(lines: list[str]) -> bool:
+    """Indented lines that were meant as a list (tab-indented bullets render as code)."""
+    content = [line for line in lines if line.strip()]
+    if not content:
+        return False
+    starts = sum(1 for line in content if _LIST_LINE.match(line))
+    return bool(_LIST_LINE.match(content[0])) and starts * 3 >= len(content)
+
+
+def dedent(lines: list[str]) -> str:
+    expanded = [line.expandtabs(4) for line in lines]
+    widths = [len(line) - len(line.lstrip()) for line in expanded if line.strip()]
+    cut = min(widths) if widths else 0
+    return "\n".join(line[cut:] for line in expanded)
+
+
+def reparse_lines(lines: list[str], first_line: int) -> list[Block]:
+    """Blocks of some source lines re-read as Markdown of their own (dedented)."""
+    blocks, _env = parse(dedent(lines), first_line)
+    return blocks

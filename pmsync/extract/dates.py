@@ -1,0 +1,191 @@
+"""Finding calendar dates in free text, and due-date phrases on items.
+
+Postmortems write dates every way people do: ISO, "March 11, 2024", "Oct 30th
+2021", "22/Mar/2022", "[12.05.2024]", US "10/20/2022". Only complete dates
+(day, month and year) are returned; a phrase with no year takes one from the
+incident where the caller gives it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MONTHS = {
+    name.lower(): index
+    for index in range(1, 13)
+    for name in (calendar.month_name[index], calendar.month_abbr[index])
+}
+_MONTHS["sept"] = 9
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ymd", re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)[-/](?P<mon>[01]?\d)[-/](?P<day>[0-3]?\d)(?!\d)")),
+    ("dmy_dot", re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<mon>[01]?\d)\.(?P<year>(?:19|20)\d\d)(?!\d)")),
+    ("mdy_num", re.compile(r"(?<![\d/-])(?P<mon>[01]?\d)[/-](?P<day>[0-3]?\d)[/-](?P<year>(?:19|20)\d\d)(?!\d)")),
+    ("d_mon_y", re.compile(rf"(?<![\w/])(?P<day>[0-3]?\d)/{_MONTH}/{_YEAR}\b", re.I)),
+    ("mon_d_y", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I)),
+    ("d_mon_y", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.I)),
+)
+# Month and day with the year further along the same sentence:
+# "Between November 11 and November 15, 2025".
+_MON_D = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)", re.I)
+_D_MON = re.compile(rf"\b{_DAY}\s+{_MONTH}\b(?!,?\s+(?:19|20)\d\d)", re.I)
+_LONE_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    date: dt.date
+    start: int
+    end: int
+
+
+def _month(value: str) -> int:
+    return int(value) if value.isdigit() else _MONTHS[value.lower().rstrip(".")]
+
+
+def _make(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str) -> list[FoundDate]:
+    """Every complete calendar date in `text`, in order of position."""
+    found: list[FoundDate] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            year, month, day = int(match["year"]), _month(match["mon"]), int(match["day"])
+            if kind == "mdy_num" and month > 12:  # 27/07/2023 is day-first after all
+                month, day = day, month
+            date = _make(year, month, day)
+            if date:
+                found.append(FoundDate(date, match.start(), match.end()))
+                taken.append((match.start(), match.end()))
+    for pattern in (_MON_D, _D_MON):
+        for match in pattern.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            year_match = _LONE_YEAR.search(text, match.end(), match.end() + 60)
+            if year_match:
+                date = _make(int(year_match[1]), _month(match["mon"]), int(match["day"]))
+                if date:
+                    found.append(FoundDate(date, match.start(), match.end()))
+                    taken.append((match.start(), match.end()))
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def first_date(text: str) -> dt.date | None:
+    dates = find_dates(text)
+    return dates[0].date if dates else None
+
+
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 91, "year": 365}
+_RELATIVE = re.compile(
+    r"\b(?:within|in)\s+(?:the\s+)?(?:next\s+)?(?P<n>\d+|a|an|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|twelve)?\s*(?P<unit>day|week|fortnight|month|quarter|year)s?\b",
+    re.I,
+)
+_QUARTER = re.compile(r"\bQ(?P<q>[1-4])\s*(?P<year>(?:19|20)\d\d)\b")
+_DUE_CUE = re.compile(
+    r"\b(?:due(?:\s+(?:date|by|on))?|deadline|eta|target(?:\s+date)?|by|before|no later than)\b\s*[:\-–]?\s*",
+    re.I,
+)
+_NO_YEAR = (re.compile(rf"^{_MONTH}\s+{_DAY}\b", re.I), re.compile(rf"^{_DAY}\s+{_MONTH}\b", re.I))
+_CLEARLY_DATE = re.compile(r"^(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|" + _MONTH + r"\s+\d)", re.I)
+
+
+@dataclass(frozen=True)
+class Due:
+    date: dt.date | None
+    phrase: str  # the words the date came from
+    unparseable: bool = False  # the text says a due date but pmsync cannot read it
+
+
+def _match_no_year(text: str) -> re.Match[str] | None:
+    for pattern in _NO_YEAR:
+        match = pattern.match(text)
+        if match:
+            return match
+    return None
+
+
+def _quarter_end(quarter: int, year: int) -> dt.date:
+    month = quarter * 3
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _resolve_no_year(match: re.Match[str], incident: dt.date | None) -> dt.date | None:
+    if incident is None:
+        return None
+    month, day = _month(match["mon"]), int(match["day"])
+    date = _make(incident.year, month, day)
+    if date and date < incident:  # "by Jan 5" after a December incident means next year
+        date = _make(incident.year + 1, month, day)
+    return date
+
+
+def parse_due_value(value: str, incident: dt.date | None) -> Due | None:
+    """A table cell or a `Due:` value: the whole text should be a date."""
+    value = value.strip().strip("*_`").strip()
+    if not value or value.lower() in {"-", "n/a", "na", "none", "tbd", "?", "—"}:
+        return None
+    dates = find_dates(value)
+    if dates:
+        return Due(dates[0].date, value)
+    quarter = _QUARTER.search(value)
+    if quarter:
+        return Due(_quarter_end(int(quarter["q"]), int(quarter["year"])), value)
+    no_year = _NO_YEAR.match(value)
+    if no_year:
+        return Due(_resolve_no_year(no_year, incident), value, unparseable=incident is None)
+    relative = _RELATIVE.search(value)
+    if relative and incident:
+        return Due(_relative(relative, incident), value)
+    return Due(None, value, unparseable=True)
+
+
+def _relative(match: re.Match[str], incident: dt.date) -> dt.date:
+    count = match["n"]
+    n = 1 if count is None else int(count) if count.isdigit() else _NUMBERS[count.lower()]
+    return incident + dt.timedelta(days=n * _UNIT_DAYS[match["unit"].lower()])
+
+
+def find_due(text: str, incident: dt.date | None) -> Due | None:
+    """A due date stated in an item's text: 'Due: 22 July 2026', 'by May 1',
+    'within the next week' (from the incident date), '(Q2 2024)'."""
+    for cue in _DUE_CUE.finditer(text):
+        rest = text[cue.end() : cue.end() + 40]
+        word = cue.group(0).strip().lower()
+        dates = find_dates(rest)
+        if dates and dates[0].start == 0:
+            return Due(dates[0].date, text[cue.start() : cue.end() + dates[0].end].strip())
+        no_year = _match_no_year(rest)
+        if no_year:
+            phrase = text[cue.start() : cue.end() + no_year.end()].strip()
+            return Due(_resolve_no_year(no_year, incident), phrase, unparseable=incident is None)
+        if word.startswith(("due", "deadline", "target")) and rest.strip() and not _CLEARLY_DATE.match(rest):
+            # "Due: next sprint" names a due date nobody can compute.
+            if word.endswith(":") or ":" in cue.group(0):
+                return Due(None, text[cue.start() : cue.end() + len(rest.split(".")[0])].strip(), True)
+    quarter = _QUARTER.search(text)
+    if quarter:
+        return Due(_quarter_end(int(quarter["q"]), int(quarter["year"])), quarter.group(0))
+    relative = _RELATIVE.search(text)
+    if relative and relative.group(0).lower().startswith("within"):
+        if incident is None:
+            return Due(None, relative.group(0), unparseable=True)
+        return Due(_relative(relative, incident), relative.group(0))
+    return None

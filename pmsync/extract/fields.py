@@ -1,0 +1,141 @@
+"""Owner, due date, priority, kind, state and issue reference of an item."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pmsync.extract.dates import Due, find_due, parse_due_value
+from pmsync.extract.items import Draft
+from pmsync.model import IssueRef, Item, Kind, Priority
+
+_MENTION = re.compile(r"(?<![\w/`.])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w/-])")
+_OWNER_FIELD = re.compile(
+    r"\b(?:owners?|assignee|assigned to|responsible|dri|who)\s*[:=\-–]\s*@?(?P<name>[\w.-]+(?:\s+[A-Z][\w.-]+)?)",
+    re.I,
+)
+_PRIORITY = re.compile(r"\bP(?P<n>[0-4])\b")
+_PRIORITY_WORDS: dict[str, Priority] = {
+    "critical": "P0", "urgent": "P0", "highest": "P0", "high": "P1", "medium": "P2", "med": "P2",
+    "normal": "P2", "low": "P3", "lowest": "P4",
+}
+_KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    ("detect", re.compile(r"detect|monitor|alert|observab|dashboard|visibility", re.I)),
+    ("mitigate", re.compile(r"mitigat|rollback|runbook|playbook|respon|recover", re.I)),
+    ("process", re.compile(r"process|training|review|document|checklist|communicat|policy", re.I)),
+    ("prevent", re.compile(r"prevent|fix|test|resilien|repair|harden", re.I)),
+)
+_WONT = re.compile(
+    r"\b(?:won'?t\s+(?:do|fix)|wontfix|not\s+planned|dropped|cancell?ed|superseded|obsolete|rejected|declined)\b"
+    r"|^~~.*~~$",
+    re.I,
+)
+_ISSUE_URL = re.compile(r"https?://[^\s/]+/(?P<repo>[\w.-]+/[\w.-]+)/issues/(?P<n>\d+)\b")
+_ISSUE_SHORT = re.compile(r"(?<![\w/&])(?:(?P<repo>[\w.-]+/[\w.-]+))?#(?P<n>\d{1,7})\b")
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    incident_date: dt.date | None
+    references: dict[str, Any]  # markdown-it link reference definitions, keys upper-cased
+    owners: dict[str, str]  # config aliases: name -> GitHub login
+
+
+def _owner(draft: Draft, raw: str, context: FieldContext) -> str | None:
+    name = draft.cells.get("owner") or ""
+    if not name:
+        match = _OWNER_FIELD.search(raw)
+        name = match["name"] if match else ""
+    if not name:
+        mention = _MENTION.search(raw)
+        name = mention["login"] if mention else ""
+    name = name.strip().lstrip("@").strip(" .,;")
+    if not name or name.lower() in {"n/a", "na", "none", "tbd", "-", "?", "unassigned"}:
+        return None
+    return context.owners.get(name.lower(), name)
+
+
+def _due(draft: Draft, raw: str, context: FieldContext) -> Due | None:
+    if "due" in draft.cells:
+        return parse_due_value(draft.cells["due"], context.incident_date)
+    return find_due(raw, context.incident_date)
+
+
+def _priority(draft: Draft, raw: str) -> Priority | None:
+    value = draft.cells.get("priority") or draft.tags.get("priority") or ""
+    match = _PRIORITY.search(value) or (None if value else _PRIORITY.search(raw))
+    if match:
+        return f"P{match['n']}"  # type: ignore[return-value]
+    return _PRIORITY_WORDS.get(value.strip().lower())
+
+
+def _kind(draft: Draft) -> Kind | None:
+    value = draft.cells.get("kind") or draft.tags.get("kind") or ""
+    for kind, pattern in _KIND_WORDS:
+        if pattern.search(value):
+            return kind
+    return None
+
+
+def _issue(draft: Draft, raw: str, context: FieldContext) -> IssueRef | None:
+    tag = draft.tags.get("issue")
+    if tag:
+        reference = context.references.get(tag.upper()) or {}
+        href = str(reference.get("href", ""))
+        url_match = _ISSUE_URL.match(href)
+        if url_match:
+            return IssueRef(int(url_match["n"]), url_match["repo"], href)
+        return IssueRef(int(tag.lstrip("#")))
+    source = draft.cells.get("issue", "") + " " + raw
+    url_match = _ISSUE_URL.search(source)
+    if url_match:
+        return IssueRef(int(url_match["n"]), url_match["repo"], url_match.group(0))
+    short = _ISSUE_SHORT.search(source)
+    if short:
+        return IssueRef(int(short["n"]), short["repo"])
+    return None
+
+
+def _key(title: str, seen: dict[str, int]) -> str:
+    normalized = " ".join(re.findall(r"\w+", title.lower()))
+    digest = hashlib.sha1(normalized.encode("utf-8")).hexdigest()[:10]
+    count = seen.get(digest, 0) + 1
+    seen[digest] = count
+    return digest if count == 1 else f"{digest}-{count}"
+
+
+def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
+    items: list[Item] = []
+    seen: dict[str, int] = {}
+    for draft in drafts:
+        if not draft.title:
+            continue
+        raw = " ".join([draft.title, draft.body, *draft.cells.values()])
+        due = _due(draft, raw, context)
+        status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
+        wont = bool(_WONT.search(status) or _WONT.match(draft.title))
+        items.append(
+            Item(
+                key=_key(draft.title, seen),
+                title=draft.title,
+                text=draft.body,
+                group=draft.group,
+                owner=_owner(draft, raw, context),
+                due=due.date if due else None,
+                priority=_priority(draft, raw),
+                kind=_kind(draft),
+                done=draft.done and not wont,
+                wont_do=wont,
+                issue=_issue(draft, raw, context),
+                line=draft.line + 1,
+                end_line=max(draft.end, draft.line + 1),
+                section=draft.section,
+                due_text=due.phrase if due else None,
+                due_unparseable=bool(due and due.unparseable and due.date is None),
+                anchor_line=draft.anchor + 1,
+            )
+        )
+    return items

@@ -1,0 +1,545 @@
+"""Action items from a document's sections.
+
+A section is read in one of two modes. In a follow-up section (STRONG) every
+list entry, table row, line of a plain block and forward-looking sentence is an
+item, minus introductions, closing remarks and observations. Elsewhere, when the
+document has no follow-up section at all (WEAK), only what commits to work
+counts: "we will ...", "need to ...", an imperative line. Lines the author marks
+as actions ("Action item: ...", "TODO: ...") count anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from pmsync.extract.blocks import Block, Row
+from pmsync.extract.language import (
+    Cue,
+    classify,
+    is_forward_intro,
+    is_strong_future,
+    is_future,
+    sentences,
+    starts_with_connective,
+    starts_with_ordinal,
+)
+from pmsync.extract.sections import Section, is_emphasis_title
+from pmsync.extract.vocabulary import SectionKind
+
+
+class Mode(Enum):
+    STRONG = "strong"
+    WEAK = "weak"
+
+
+@dataclass
+class Draft:
+    """An item as found, before its fields are read."""
+
+    title: str
+    line: int  # 0-based
+    end: int  # 0-based, exclusive
+    anchor: int  # 0-based line where the item's own text ends (where a link goes)
+    group: str | None
+    section: str | None
+    text: list[str] = field(default_factory=list)
+    cue: Cue | None = None
+    label: bool = False
+    done: bool = False
+    cells: dict[str, str] = field(default_factory=dict)  # table column role -> cell text
+    tags: dict[str, str] = field(default_factory=dict)  # priority / kind / issue written as a prefix
+
+    @property
+    def body(self) -> str:
+        return " ".join(part for part in self.text if part).strip()
+
+
+_CHECKBOX = re.compile(r"^\s*\[(?P<state>[ xX]?)\]\s*")
+_PRIORITY_TAG = re.compile(
+    r"^\s*(?P<q>\*\*|__)?(?P<tag>HIGH|MEDIUM|MED|LOW|CRITICAL|URGENT|P[0-4])(?P=q)?\s*[:\-–—]?\s+(?=\S)"
+)
+_KIND_TAG = re.compile(r"^\s*(?:category|type|kind)\s*:\s*(?P<tag>[^.\n]{1,40})\.\s*", re.I)
+_REF_TAG = re.compile(r"^\s*\[(?P<tag>#\d+)\]\s*:?\s*")
+_BOLD_LABEL = re.compile(
+    r"^\s*(?:[^\w\s*_\[(]{1,3}\s*)?(?:\d{1,2}[.)]\s*)?(?P<q>\*\*|__)(?P<label>[^*_](?:.*?[^*_\s])?)\s*(?P=q)"
+    r"\s*(?:[:：\-–—]\s*)?(?P<rest>.*)$",
+    re.S,
+)
+_HASH_LABEL = re.compile(r"^\s*#{1,6}(?P<label>[^#\n]+?)\s*[:：]?\s*\n(?P<rest>.+)$", re.S)
+_MARKED = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?:action[ -]?(?:item|point)s?|todo|to-do|follow[ -]?up)"
+    r"(?:\([^)]*\))?\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*(?P<rest>\S.*)$",
+    re.I,
+)
+_METADATA_LABEL = re.compile(
+    r"^(?:date|status|owners?|authors?|duration|impact|severity|note|notes|start|end|summary|"
+    r"root causes?|resolution|detection|trigger|timeline|involved|attendees|q|a)\b",
+    re.I,
+)
+_COMPLETED_SECTION = re.compile(r"\b(?:completed?|done|finished|implemented|shipped)\b", re.I)
+_DONE_MARK = re.compile(r"✅|✔|☑|\bDONE\b|\((?:done|completed?|fixed)\)|\[(?:done|completed?)\]")
+_SENTENCE_WORDS = re.compile(r"\w+")
+
+
+def _clean(text: str) -> str:
+    """Inline Markdown to the words a person reads: links, emphasis, HTML removed."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
+    text = re.sub(r"</?[a-zA-Z][^>]*>", "", text)
+    text = re.sub(r"(?<![\w*])(\*\*|__)(?=\S)|(?<=\S)(\*\*|__)(?![\w*])", "", text)
+    text = re.sub(r"(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])", "", text)
+    text = text.replace("\\\n", " ").replace("\\", "") if "\\" in text else text
+    return " ".join(text.split()).strip()
+
+
+def _title(text: str) -> str:
+    return _clean(text).rstrip(":： ").strip()
+
+
+def _strip_checkbox(text: str) -> tuple[bool | None, str]:
+    match = _CHECKBOX.match(text)
+    if not match:
+        return None, text
+    return match["state"] in ("x", "X"), text[match.end() :]
+
+
+def _strip_tags(text: str) -> tuple[dict[str, str], str]:
+    tags: dict[str, str] = {}
+    for name, pattern in (("priority", _PRIORITY_TAG), ("kind", _KIND_TAG), ("issue", _REF_TAG)):
+        match = pattern.match(text)
+        if match:
+            tags[name] = match["tag"]
+            text = text[match.end() :]
+    return tags, text
+
+
+def _split_label(text: str) -> tuple[str | None, str]:
+    """'**Title**: description' -> ('Title', 'description')."""
+    match = _BOLD_LABEL.match(text)
+    if match:
+        label = match["label"].strip().rstrip(":：").strip()
+        if label and len(_SENTENCE_WORDS.findall(label)) <= 16:
+            return label, match["rest"].strip()
+    match = _HASH_LABEL.match(text)
+    if match:
+        return match["label"].strip(), match["rest"].strip()
+    return None, text
+
+
+def _block_text(blocks: list[Block]) -> list[str]:
+    """Readable text of nested blocks (details of an item)."""
+    parts: list[str] = []
+    for block in blocks:
+        if block.kind in ("paragraph", "heading"):
+            parts.append(_clean(block.text))
+        elif block.kind in ("list", "item", "quote"):
+            parts.extend(_block_text(block.children))
+        elif block.kind == "table":
+            parts.extend(_clean(" ".join(row.cells)) for row in block.rows[1:])
+    return [part for part in parts if part]
+
+
+def _is_task(block: Block) -> bool:
+    first = block.children[0] if block.children else None
+    return first is not None and first.kind == "paragraph" and bool(_CHECKBOX.match(first.text))
+
+
+def _is_group_name(text: str) -> bool:
+    words = _SENTENCE_WORDS.findall(text)
+    if text.rstrip().endswith(":"):
+        return True
+    return 0 < len(words) <= 4 and not text.rstrip().endswith(".") and classify(text) not in (
+        Cue.IMPERATIVE,
+        Cue.FUTURE,
+    )
+
+
+def _accepts(sentence: str, mode: Mode, *, prose: bool) -> bool:
+    """Whether a sentence commits to work, in the given mode."""
+    cue = classify(sentence)
+    if cue in (Cue.INTRO, Cue.CLOSING):
+        return False
+    if mode is Mode.STRONG:
+        if prose:
+            return cue is Cue.FUTURE
+        return cue is not Cue.STATEMENT or is_future(sentence)
+    if is_strong_future(sentence) or (is_future(sentence) and starts_with_ordinal(sentence)):
+        return True
+    return not prose and cue is Cue.IMPERATIVE
+
+
+class ItemCollector:
+    def __init__(self, root: Section) -> None:
+        self.root = root
+        self.has_followup = any(s.effective_kind is SectionKind.FOLLOWUP for s in root.walk())
+
+    def collect(self) -> list[Draft]:
+        drafts: list[Draft] = []
+        for section in self.root.walk():
+            mode = self._mode(section)
+            if mode is Mode.STRONG and self._is_heading_item(section):
+                drafts.extend(self._heading_item(section))
+                continue
+            drafts.extend(self._blocks(section.blocks, mode, section))
+        drafts.sort(key=lambda d: (d.line, d.anchor))
+        return drafts
+
+    def _mode(self, section: Section) -> Mode | None:
+        kind = section.effective_kind
+        if kind is SectionKind.FOLLOWUP:
+            return Mode.STRONG
+        if kind in (SectionKind.WEAK, SectionKind.NEUTRAL) and not self.has_followup:
+            return Mode.WEAK
+        return None
+
+    def _followup_root(self, section: Section) -> Section:
+        top = section
+        node: Section | None = section
+        while node is not None:
+            if node.effective_kind is SectionKind.FOLLOWUP and node.title is not None:
+                top = node
+            node = node.parent
+        return top
+
+    def _group(self, section: Section, mode: Mode) -> str | None:
+        if mode is Mode.STRONG:
+            return None if self._followup_root(section) is section else section.title
+        return section.title if section.level > 0 else None
+
+    def _is_heading_item(self, section: Section) -> bool:
+        """A sub-heading of a follow-up section with a paragraph under it, and nothing
+        else, is one item titled by the heading ('## Better config validation')."""
+        if section.children or not section.blocks or self._followup_root(section) is section:
+            return False
+        paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
+        if len(paragraphs) != len([b for b in section.blocks if b.kind not in ("html", "quote", "hr")]):
+            return False
+        title = section.title or ""
+        if _SENTENCE_WORDS.findall(title) and len(_SENTENCE_WORDS.findall(title)) > 12:
+            return False
+        return any(is_future(p.text) for p in paragraphs) or classify(title) is Cue.IMPERATIVE
+
+    def _heading_item(self, section: Section) -> list[Draft]:
+        paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
+        parent = section.parent
+        group = self._group(parent, Mode.STRONG) if parent is not None else None
+        return [
+            Draft(
+                title=_title(section.title or ""),
+                line=section.line,
+                end=paragraphs[-1].end,
+                anchor=section.line,
+                group=group,
+                section=section.title,
+                text=[_clean(p.text) for p in paragraphs],
+                label=True,
+            )
+        ]
+
+    def _blocks(self, blocks: list[Block], mode: Mode | None, section: Section) -> list[Draft]:
+        out: list[Draft] = []
+        forward_intro = False
+        previous: list[Draft] = []
+        for block in blocks:
+            block_mode = mode
+            if block_mode is None and forward_intro and section.effective_kind is not SectionKind.NEGATIVE:
+                block_mode = Mode.STRONG
+            group = self._group(section, block_mode) if block_mode else None
+            found: list[Draft] = []
+            if block.kind == "list":
+                if block_mode and previous and previous[-1].body.endswith(":"):
+                    # "We plan to add alerts around:" followed by a list: its details.
+                    previous[-1].text.extend(_block_text([block]))
+                    previous[-1].end = block.end
+                    continue
+                found = self._list(block, block_mode, group, section) if block_mode else self._marked(block)
+            elif block.kind == "table" and block_mode is Mode.STRONG:
+                found = self._table(block, group, section)
+            elif block.kind == "paragraph":
+                if is_forward_intro(block.text) and not _split_label(block.text)[0]:
+                    forward_intro = True
+                    continue
+                if block_mode:
+                    found = self._paragraph(block, block_mode, group, section)
+                else:
+                    found = self._marked(block)
+            elif block.kind == "quote" and block_mode is None:
+                found = self._marked(block)
+            forward_intro = False
+            out.extend(found)
+            previous = found or previous
+        if mode is Mode.STRONG and section.title and _COMPLETED_SECTION.search(section.title):
+            for draft in out:
+                draft.done = True
+        return out
+
+    # -- lists ---------------------------------------------------------------
+
+    def _list(self, block: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+        drafts: list[Draft] = []
+        for entry in block.children:
+            if entry.kind == "item":
+                drafts.extend(self._entry(entry, mode, group, section))
+        return _drop_reports(drafts)
+
+    def _entry(self, entry: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+        children = entry.children
+        lead_block = children[0] if children and children[0].kind in ("paragraph", "heading") else None
+        rest = children[1:] if lead_block else children
+        lead = lead_block.text if lead_block else ""
+        anchor = lead_block.end - 1 if lead_block else entry.line
+        checked, lead = _strip_checkbox(lead)
+        tags, lead = _strip_tags(lead)
+        label, description = _split_label(lead)
+        if lead_block is not None and lead_block.kind == "heading":
+            label, description = lead.strip(), ""
+        nested = [item for b in rest if b.kind == "list" for item in b.children]
+        tasks = [item for item in nested if _is_task(item)]
+        details = [b for b in rest if not (b.kind == "list" and all(_is_task(i) for i in b.children))]
+
+        if label is not None and not description and len(nested) >= 2:
+            return self._group_entries(rest, mode, _title(label), section)
+        if label is None and len(nested) >= 2 and _is_group_name(_clean(lead)) and not tasks:
+            return self._group_entries(rest, mode, _title(lead), section)
+
+        draft: Draft | None
+        if label is not None:
+            text = [_clean(description), *_block_text(details)]
+            draft = Draft(_title(label), entry.line, entry.end, anchor, group, section.title, text, label=True)
+            draft.cue = classify(draft.body) if draft.body else Cue.NOUN
+            if mode is Mode.WEAK and not (
+                _accepts(label, mode, prose=False) or is_strong_future(draft.body)
+            ):
+                draft = None
+        else:
+            draft = self._sentence_draft(lead, mode, entry, anchor, group, section)
+            if draft is not None:
+                draft.text.extend(_block_text(details))
+        out: list[Draft] = []
+        if draft is not None:
+            draft.tags.update(tags)
+            draft.done = bool(checked) or draft.done
+            if checked is None and (draft.cue is Cue.PAST or _DONE_MARK.search(lead)):
+                draft.done = True
+            out.append(draft)
+        for task in tasks:
+            out.extend(self._entry(task, mode, group, section))
+        return out
+
+    def _group_entries(self, blocks: list[Block], mode: Mode, group: str, section: Section) -> list[Draft]:
+        drafts: list[Draft] = []
+        for block in blocks:
+            if block.kind == "list":
+                drafts.extend(self._list(block, mode, group, section))
+        return drafts
+
+    def _sentence_draft(
+        self, lead: str, mode: Mode, entry: Block, anchor: int, group: str | None, section: Section
+    ) -> Draft | None:
+        """One entry of a list or a plain block: its first sentence is the title."""
+        parts = sentences(_clean(lead))
+        if not parts:
+            return None
+        chosen = 0
+        if mode is Mode.WEAK:
+            accepted = [i for i, s in enumerate(parts) if _accepts(s, mode, prose=False)]
+            if not accepted:
+                return None
+            chosen = accepted[0]
+        cue = classify(parts[chosen])
+        if cue in (Cue.INTRO, Cue.CLOSING):
+            return None
+        draft = Draft(_title(parts[chosen]), entry.line, entry.end, anchor, group, section.title,
+                      text=parts[chosen + 1 :], cue=cue)
+        if cue is Cue.STATEMENT and not is_future(" ".join(parts)):
+            draft.cue = Cue.STATEMENT
+        return draft
+
+    # -- tables --------------------------------------------------------------
+
+    def _table(self, block: Block, group: str | None, section: Section) -> list[Draft]:
+        if len(block.rows) < 2:
+            return []
+        roles = _column_roles(block.rows[0].cells)
+        drafts: list[Draft] = []
+        for row in block.rows[1:]:
+            draft = _row_draft(row, roles, group, section)
+            if draft is not None:
+                drafts.append(draft)
+        return drafts
+
+    # -- paragraphs ----------------------------------------------------------
+
+    def _paragraph(self, block: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+        text = block.text
+        if is_emphasis_title(text) is not None:
+            return []
+        label, description = _split_label(text)
+        if label is not None and description and not _METADATA_LABEL.match(label):
+            draft = Draft(_title(label), block.line, block.end, block.line, group, section.title,
+                          [_clean(description)], label=True)
+            draft.cue = classify(_clean(description))
+            if mode is Mode.WEAK and not (_accepts(label, mode, prose=False) or is_strong_future(description)):
+                return []
+            if _DONE_MARK.search(text) or draft.cue is Cue.PAST:
+                draft.done = True
+            return [draft]
+        lines = [line.strip() for line in block.lines]
+        if len(lines) > 1 and _is_line_block(lines):
+            return _drop_reports(self._line_block(block, lines, mode, group, section))
+        return self._prose(block, mode, group, section)
+
+    def _line_block(
+        self, block: Block, lines: list[str], mode: Mode, group: str | None, section: Section
+    ) -> list[Draft]:
+        drafts: list[Draft] = []
+        for offset, line in enumerate(lines):
+            number = block.line + offset
+            if not line:
+                continue
+            if drafts and starts_with_connective(line):
+                drafts[-1].text.append(_clean(line))
+                continue
+            entry = Block("item", number, number + 1)
+            draft = self._sentence_draft(line, mode, entry, number, group, section)
+            if draft is not None:
+                if draft.cue is Cue.STATEMENT and mode is Mode.STRONG and not is_future(line):
+                    continue
+                drafts.append(draft)
+        return drafts
+
+    def _prose(self, block: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+        """Sentences of a paragraph that commit to work; the ones after an item
+        that add detail ('Further, ...', 'This ...') become its text."""
+        joined, starts = _join_lines(block)
+        parts = sentences(joined)
+        single = len(parts) == 1
+        drafts: list[Draft] = []
+        position = 0
+        for sentence in parts:
+            position = joined.find(sentence, position)
+            line = _line_at(starts, position) + block.line
+            cue = classify(sentence)
+            accepted = _accepts(sentence, mode, prose=True) or (
+                single and mode is Mode.STRONG and cue in (Cue.NOUN, Cue.IMPERATIVE)
+            )
+            if accepted and not (drafts and starts_with_connective(sentence)):
+                draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue)
+                if re.search(r"\balready\b", sentence, re.I):
+                    draft.done = True
+                drafts.append(draft)
+            elif drafts:
+                drafts[-1].text.append(_clean(sentence))
+                drafts[-1].end = line + 1
+                if re.search(r"\balready\b", sentence, re.I):
+                    drafts[-1].done = True
+        for draft in drafts:
+            draft.anchor = draft.end - 1
+        return drafts
+
+    # -- marked lines outside follow-up sections -------------------------------
+
+    def _marked(self, block: Block) -> list[Draft]:
+        drafts: list[Draft] = []
+        if block.kind in ("paragraph", "heading"):
+            for offset, line in enumerate(block.lines):
+                match = _MARKED.match(line)
+                if match:
+                    number = block.line + offset
+                    drafts.append(Draft(_title(match["rest"]), number, number + 1, number, None, None))
+        for child in block.children:
+            drafts.extend(self._marked(child))
+        return drafts
+
+
+def _is_line_block(lines: list[str]) -> bool:
+    """Lines that are separate entries ('Add alerting.' / 'Update the runbook.'),
+    not one hard-wrapped sentence."""
+    for previous, line in zip(lines, lines[1:], strict=False):
+        if not line or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"“'`"):
+            return False
+        ends_sentence = previous.rstrip().endswith((".", "!", "?", ":", ";", ")", "。"))
+        if not ends_sentence and len(_SENTENCE_WORDS.findall(previous)) > 10:
+            return False
+    return True
+
+
+def _join_lines(block: Block) -> tuple[str, list[int]]:
+    starts: list[int] = []
+    parts: list[str] = []
+    offset = 0
+    for line in block.lines:
+        starts.append(offset)
+        stripped = line.strip()
+        parts.append(stripped)
+        offset += len(stripped) + 1
+    return " ".join(parts), starts
+
+
+def _line_at(starts: list[int], position: int) -> int:
+    line = 0
+    for index, start in enumerate(starts):
+        if start <= position:
+            line = index
+    return line
+
+
+def _drop_reports(drafts: list[Draft]) -> list[Draft]:
+    """In a list that mixes plans with reports of work already shipped
+    ('Added a flag', 'Fixed a bug', 'Working on sync'), only the plans are items.
+    A list of nothing but reports (a 'completed' list) keeps them, done."""
+    plain = [d for d in drafts if not d.label]
+    has_past = any(d.cue is Cue.PAST for d in plain)
+    has_plan = any(d.cue in (Cue.FUTURE, Cue.IMPERATIVE) for d in plain)
+    if has_past and has_plan:
+        return [d for d in drafts if d.label or d.cue not in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)]
+    return drafts
+
+
+_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("owner", re.compile(r"\b(?:owners?|who|assignee|responsible|dri|assigned)\b", re.I)),
+    ("due", re.compile(r"\b(?:due|deadline|eta|target|when|date)\b", re.I)),
+    ("priority", re.compile(r"\b(?:priority|prio|urgency)\b", re.I)),
+    ("kind", re.compile(r"\b(?:type|kind|category)\b", re.I)),
+    ("issue", re.compile(r"\b(?:bug|issue|ticket|tracking|link|jira|pr)\b", re.I)),
+    ("status", re.compile(r"\b(?:status|state|done|complete|progress)\b", re.I)),
+    ("title", re.compile(r"\b(?:action|item|task|description|what|todo|follow|measure|recommendation|title|summary|remediation)", re.I)),
+)
+_PLACEHOLDER = re.compile(r"^[\s.\-–—_?…]*$|^(?:tbd|todo|n/?a|none|\.\.\.)$", re.I)
+
+
+def _column_roles(header: list[str]) -> dict[str, int]:
+    roles: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = _clean(cell)
+        for role, pattern in _ROLE_PATTERNS:
+            if role not in roles and pattern.search(name):
+                roles[role] = index
+                break
+    if "title" not in roles:
+        taken = set(roles.values())
+        free = [i for i in range(len(header)) if i not in taken]
+        if free:
+            roles["title"] = free[0]
+    return roles
+
+
+def _row_draft(row: Row, roles: dict[str, int], group: str | None, section: Section) -> Draft | None:
+    def cell(role: str) -> str:
+        index = roles.get(role)
+        return row.cells[index] if index is not None and index < len(row.cells) else ""
+
+    title = _title(cell("title"))
+    if not title or _PLACEHOLDER.match(title):
+        return None
+    cells = {role: _clean(cell(role)) for role in roles if role != "title" and cell(role).strip()}
+    draft = Draft(title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN)
+    status = " ".join(cells.get(role, "") for role in ("status", "issue"))
+    if re.search(r"\b(?:done|completed?|fixed|resolved|closed|shipped)\b|✅|✔", status, re.I) and not re.search(
+        r"\b(?:not done|todo|in progress)\b", status, re.I
+    ):
+        draft.done = True
+    return draft

@@ -1,0 +1,268 @@
+"""Incident metadata: front matter, title, id, start date, severity, review status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+import yaml
+
+from pmsync.extract.blocks import Block
+from pmsync.extract.dates import find_dates, first_date
+from pmsync.extract.language import sentences
+from pmsync.extract.sections import Section, is_emphasis_title
+from pmsync.extract.vocabulary import SectionKind
+from pmsync.model import Incident, ReviewStatus
+
+LABEL_LIMIT = 50  # GitHub's maximum label name length
+LABEL_PREFIX = "incident:"
+
+_FRONT_MATTER = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<body>.*?\n)?(?P=fence)[ \t]*(?:\n|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: int = 0  # how many lines it occupies
+    error: str | None = None
+
+
+def read_front_matter(text: str) -> FrontMatter:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return FrontMatter()
+    body = match["body"] or ""
+    lines = match.group(0).count("\n") + (0 if match.group(0).endswith("\n") else 1)
+    try:
+        data = tomllib.loads(body) if match["fence"] == "+++" else yaml.safe_load(body)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return FrontMatter({}, lines, f"front matter is not valid {'TOML' if match['fence'] == '+++' else 'YAML'}: {first}")
+    return FrontMatter(data if isinstance(data, dict) else {}, lines)
+
+
+def blank_front_matter(text: str, matter: FrontMatter) -> str:
+    """Front matter replaced by empty lines, so Markdown line numbers stay true."""
+    if not matter.lines:
+        return text
+    lines = text.split("\n")
+    return "\n" * matter.lines + "\n".join(lines[matter.lines :])
+
+
+_START_LINE = re.compile(
+    r"^[\s>*_-]*(?:incident\s+)?(?:start(?:ed)?(?:\s+(?:time|date|at))?|began|onset)[*_]*\s*[:：][*_]*\s*(?P<value>.+)$",
+    re.I | re.M,
+)
+_DATE_LINE = re.compile(r"^[\s>*_-]*(?:date|incident date|タイムスタンプ)[*_]*\s*[:：][*_]*\s*(?P<value>.+)$", re.I | re.M)
+_SEVERITY = re.compile(r"\b(?:severity|sev(?:erity)?\s*level|sev)\b[*_]*\s*[:：=-]?[*_]*\s*(?P<value>sev\s*-?\s*\d|p\d|\d|critical|high|medium|major|minor|low)\b", re.I)
+_STATUS = re.compile(r"^[\s>*_-]*status[*_]*\s*[:：][*_]*\s*(?P<value>.+)$", re.I | re.M)
+_DRAFT_WORDS = re.compile(r"^(?:draft|wip|work in progress|in review|under review|review|pending|proposed)\b", re.I)
+_REVIEWED_WORDS = re.compile(r"^(?:reviewed|approved|final|complete|completed|published|done|closed|accepted)\b", re.I)
+_PRECURSOR = re.compile(r"\b(?:released|merged|approved|published|opened|proactively|planned|scheduled)\b", re.I)
+_SUMMARY = re.compile(r"summary|overview|tl;?dr|what happened|abstract|description", re.I)
+_TIMELINE = re.compile(r"timeline|chronology|sequence of events", re.I)
+_WORDS = re.compile(r"\w+")
+_START_KEYS = ("start", "start_time", "started", "started_at", "start_date", "incident_date",
+               "incident_start", "occurred", "occurred_at", "began")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return first_date(value)
+    return None
+
+
+def _paragraphs(blocks: list[Block]) -> Iterator[Block]:
+    for block in blocks:
+        if block.kind == "paragraph":
+            yield block
+        elif block.kind in ("list", "item", "quote"):
+            yield from _paragraphs(block.children)
+
+
+def _summary_date(root: Section) -> dt.date | None:
+    """The earliest date in the first prose paragraph that dates the incident,
+    from the text before the first section or a summary/overview section."""
+    candidates: list[Section] = [root]
+    for section in root.walk():
+        if section is root:
+            continue
+        if section.level == 1 and section.kind is SectionKind.NEUTRAL and section.parent is root:
+            candidates.append(section)
+        elif section.title and _SUMMARY.search(section.title):
+            candidates.append(section)
+            candidates.extend(section.children)
+            break
+    for section in candidates:
+        for paragraph in _paragraphs(section.blocks):
+            if len(_WORDS.findall(paragraph.text)) < 8:
+                continue
+            dates = [
+                found.date
+                for sentence in sentences(" ".join(paragraph.text.split()))
+                if not _PRECURSOR.search(sentence)
+                for found in find_dates(sentence)
+            ]
+            if dates:
+                return min(dates)
+    return None
+
+
+def _timeline_date(root: Section) -> dt.date | None:
+    for section in root.walk():
+        if not section.title or not _TIMELINE.search(section.title) or section.kind is not SectionKind.NEGATIVE:
+            continue
+        dates: list[dt.date] = []
+        for node in section.walk():
+            if node is not section and node.title:
+                dates.extend(found.date for found in find_dates(node.title))
+            for text in _timeline_lines(node.blocks):
+                if not _PRECURSOR.search(text):
+                    dates.extend(found.date for found in find_dates(text))
+        if dates:
+            return min(dates)
+    return None
+
+
+def _timeline_lines(blocks: list[Block]) -> Iterator[str]:
+    for block in blocks:
+        if block.kind in ("paragraph", "heading"):
+            yield from block.lines
+        elif block.kind == "table":
+            for row in block.rows[1:]:
+                yield " | ".join(row.cells)
+        elif block.kind in ("list", "item", "quote"):
+            yield from _timeline_lines(block.children)
+
+
+def incident_date(root: Section, text: str, title: str | None, matter: dict[str, Any]) -> dt.date | None:
+    for key in _START_KEYS:
+        if key in matter and (date := _as_date(matter[key])):
+            return date
+    start = _START_LINE.search(text)
+    if start and (date := first_date(start["value"])):
+        return date
+    date = _summary_date(root)
+    if date:
+        return date
+    if title and (date := first_date(title)):
+        return date
+    date = _timeline_date(root)
+    if date:
+        return date
+    line = _DATE_LINE.search(text)
+    if line and (date := first_date(line["value"])):
+        return date
+    for section in root.walk():
+        if section.title and section.title.lower() == "date":
+            for paragraph in _paragraphs(section.blocks):
+                if date := first_date(paragraph.text):
+                    return date
+    for key in ("date", "published", "created"):
+        if key in matter and (date := _as_date(matter[key])):
+            return date
+    return first_date(text)
+
+
+def incident_title(root: Section, blocks: list[Block], matter: dict[str, Any]) -> str | None:
+    value = matter.get("title")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    for section in root.walk():
+        if section.title and section.title.lower() == "title":
+            for paragraph in _paragraphs(section.blocks):
+                return paragraph.text.strip()
+    for section in root.walk():
+        if section is root or not section.title:
+            continue
+        if section.kind is SectionKind.NEUTRAL and section.level <= 2:
+            return section.title
+        if section.level <= 2 and section.kind is not SectionKind.NEUTRAL:
+            break
+    for block in blocks:
+        if block.kind == "paragraph":
+            emphasis = is_emphasis_title(block.text)
+            if emphasis:
+                return emphasis
+            break
+    return None
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def incident_id(path: str, matter: dict[str, Any]) -> str:
+    for key in ("id", "incident_id", "incident", "slug"):
+        value = matter.get(key)
+        if isinstance(value, (str, int)) and str(value).strip():
+            return str(value).strip()
+    stem = PurePath(path).name
+    for suffix in (".markdown", ".md", ".txt", ".mdx"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return _slug(stem) or "incident"
+
+
+def incident_label(incident_id_: str) -> str:
+    """`incident:<id>`, shortened with a hash suffix to fit GitHub's 50-character limit."""
+    label = LABEL_PREFIX + incident_id_
+    if len(label) <= LABEL_LIMIT:
+        return label
+    digest = hashlib.sha1(incident_id_.encode("utf-8")).hexdigest()[:6]
+    room = LABEL_LIMIT - len(LABEL_PREFIX) - len(digest) - 1
+    return f"{LABEL_PREFIX}{incident_id_[:room].rstrip('-')}-{digest}"
+
+
+def severity(text: str, matter: dict[str, Any]) -> str | None:
+    for key in ("severity", "sev", "impact_level"):
+        if key in matter and matter[key] is not None:
+            return _normalize_severity(str(matter[key]))
+    match = _SEVERITY.search(text[:20000])
+    return _normalize_severity(match["value"]) if match else None
+
+
+def _normalize_severity(value: str) -> str:
+    compact = re.sub(r"[\s-]", "", value).upper()
+    if compact.isdigit():
+        return f"SEV{compact}"
+    return compact
+
+
+def review_status(text: str, matter: dict[str, Any]) -> ReviewStatus | None:
+    value = matter.get("status") or matter.get("review_status") or matter.get("state")
+    if value is None:
+        match = _STATUS.search(text[:20000])
+        value = match["value"] if match else None
+    if not isinstance(value, str):
+        return None
+    value = value.strip().strip("*_ ")
+    if _DRAFT_WORDS.match(value):
+        return "draft"
+    if _REVIEWED_WORDS.match(value):
+        return "reviewed"
+    return None
+
+
+def build_incident(path: str, root: Section, blocks: list[Block], text: str, matter: dict[str, Any]) -> Incident:
+    title = incident_title(root, blocks, matter)
+    ident = incident_id(path, matter)
+    return Incident(
+        id=ident,
+        title=title,
+        date=incident_date(root, text, title, matter),
+        severity=severity(text, matter),
+        status=review_status(text, matter),
+        label=incident_label(ident),
+    )

@@ -1,0 +1,157 @@
+"""Group a document's top-level blocks into a tree of titled sections.
+
+Authors mark sections in many ways besides Markdown headings: a paragraph that
+is only bold or italic text ("**Action Items:**", "_Lessons learned_"), a
+"##Title" line with no space (a paragraph to CommonMark), or a plain title line
+("Corrective and preventative measures:"). All of them open a section here.
+Real headings keep their level; the other forms sit below every real heading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pmsync.extract.blocks import Block, looks_like_list, reparse_lines
+from pmsync.extract.language import Cue, classify
+from pmsync.extract.vocabulary import SectionKind, Vocabulary, normalize_title
+
+PSEUDO_LEVEL = 7
+
+
+@dataclass
+class Section:
+    title: str | None
+    level: int
+    line: int
+    kind: SectionKind
+    parent: Section | None = None
+    blocks: list[Block] = field(default_factory=list)
+    children: list[Section] = field(default_factory=list)
+
+    @property
+    def effective_kind(self) -> SectionKind:
+        section: Section | None = self
+        while section is not None:
+            if section.kind is not SectionKind.NEUTRAL:
+                return section.kind
+            section = section.parent
+        return SectionKind.NEUTRAL
+
+    def walk(self) -> Iterator[Section]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class _Head:
+    title: str
+    level: int
+    line: int
+
+
+_EMPHASIS_LINE = re.compile(
+    r"^\s*(?:[^\w\s*_\[]{1,3}\s*)?(?P<q>\*\*|__|\*|_)(?P<title>[^*_\s](?:.*?[^*_\s])?)(?P=q)\s*[:：]?\s*$"
+)
+_HASH_LINE = re.compile(r"^\s{0,3}(?P<marks>#{1,6})(?=[^#\s])(?P<title>.*?)\s*#*\s*$")
+_TITLE_LINE = re.compile(r"^\s*(?P<title>[^\s.!?][^.!?]{0,80}?)\s*[:：]?\s*$")
+_WORDS = re.compile(r"\w+")
+
+
+def is_emphasis_title(text: str) -> str | None:
+    """The title when a one-line paragraph is only bold/italic text, else None."""
+    if "\n" in text.strip():
+        return None
+    match = _EMPHASIS_LINE.match(text)
+    if not match:
+        return None
+    title = match["title"].strip().rstrip(":：").strip()
+    if len(_WORDS.findall(title)) > 12 or classify(title) is Cue.INTRO:
+        return None
+    if "**" in title or "__" in title:  # "**a** and **b**" is two spans, not one title
+        return None
+    return title
+
+
+def _plain_title(line: str, vocabulary: Vocabulary, max_words: int = 8) -> str | None:
+    match = _TITLE_LINE.match(line)
+    if not match or line.strip().startswith(("-", "*", "+", ">", "|", "`", "#")):
+        return None
+    title = match["title"]
+    if len(_WORDS.findall(title)) > max_words:
+        return None
+    if vocabulary.classify(title) is SectionKind.NEUTRAL:
+        return None
+    return title
+
+
+def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _Head]:
+    lines = block.lines
+    emphasis = is_emphasis_title(block.text)
+    if emphasis is not None:
+        yield _Head(emphasis, PSEUDO_LEVEL, block.line)
+        return
+    if len(lines) == 1:
+        title = _plain_title(lines[0], vocabulary)
+        if title is not None:
+            yield _Head(title, PSEUDO_LEVEL, block.line)
+            return
+    start = 0
+    if len(lines) > 1 and not _HASH_LINE.match(lines[0]):
+        title = _plain_title(lines[0], vocabulary)
+        if title is not None:
+            yield _Head(title, PSEUDO_LEVEL, block.line)
+            start = 1
+    chunk_start = start
+    for index in range(start, len(lines)):
+        hashed = _HASH_LINE.match(lines[index])
+        if not hashed:
+            continue
+        heading_alone = index + 1 == len(lines) or bool(_HASH_LINE.match(lines[index + 1]))
+        if heading_alone or index > chunk_start:
+            yield from _chunk(lines[chunk_start:index], block.line + chunk_start)
+            chunk_start = index
+        if heading_alone:
+            yield _Head(hashed["title"].strip(), len(hashed["marks"]), block.line + index)
+            chunk_start = index + 1
+    yield from _chunk(lines[chunk_start:], block.line + chunk_start)
+
+
+def _chunk(lines: list[str], first_line: int) -> Iterator[Block]:
+    if not lines:
+        return
+    if looks_like_list(lines):
+        yield from reparse_lines(lines, first_line)
+    else:
+        text = "\n".join(line.strip() for line in lines)
+        yield Block("paragraph", first_line, first_line + len(lines), text=text)
+
+
+def _events(blocks: list[Block], vocabulary: Vocabulary) -> Iterator[Block | _Head]:
+    for block in blocks:
+        if block.kind == "heading":
+            yield _Head(block.text.strip(), block.level, block.line)
+        elif block.kind == "paragraph":
+            yield from _split_paragraph(block, vocabulary)
+        elif block.kind == "code" and not block.fenced and looks_like_list(block.lines):
+            yield from _events(reparse_lines(block.lines, block.line), vocabulary)
+        else:
+            yield block
+
+
+def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
+    root = Section(None, 0, 0, SectionKind.NEUTRAL)
+    current = root
+    for event in _events(blocks, vocabulary):
+        if isinstance(event, _Head):
+            while current.parent is not None and current.level >= event.level:
+                current = current.parent
+            title = normalize_title(event.title)
+            section = Section(title, event.level, event.line, vocabulary.classify(title), parent=current)
+            current.children.append(section)
+            current = section
+        else:
+            current.blocks.append(event)
+    return root

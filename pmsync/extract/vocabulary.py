@@ -1,0 +1,100 @@
+"""What a section title says about its content.
+
+Follow-up sections hold action items; negative sections (timeline, resolution,
+what went well) hold work already done or observations; weak sections
+(lessons learned) hold action items only when the document has no follow-up
+section of its own, and then only sentences that commit to work. The word
+lists are extended from the config (`sections.followup`, `sections.ignore`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+
+class SectionKind(Enum):
+    FOLLOWUP = "followup"
+    WEAK = "weak"
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+
+
+# Qualifiers that turn any title into a report of the incident itself:
+# "Actions taken", "Tasks performed", "Follow-up timeline", "Fixes implemented".
+_DONE_QUALIFIERS = (
+    r"timeline|chronology|sequence of events|taken|performed|implemented|what went|went (?:well|wrong)|"
+    r"got lucky|where we|gone better|didn'?t go|what happened|how we (?:resolved|fixed|mitigated)|"
+    r"steps to resolution|notes to|supporting|appendix|attendees|authors?\b|table of contents"
+)
+FOLLOWUP_WORDS = (
+    r"action(?:able)?[\s-]*(?:items?|points?|plan)|actions?|follow[\s-]*ups?|followups?|corrective|"
+    r"preventi(?:ve|on)|preventative|remediations?|remediate|next steps|to[\s-]?dos?|tasks?|"
+    r"improvements?|recommendations?|future (?:work|actions?|measures?|plans?)|measures|fixes|"
+    r"再発防止|防止策|対策|改善|재발\s*방지|조치|预防措施|改进措施|后续|整改|éléments d'action|"
+    r"actions? correctives?|mesures|plan d'action|acciones|medidas|maßnahmen|massnahmen|correctieve|"
+    r"azioni|próximos passos|proximos pasos"
+)
+WEAK_WORDS = r"lessons?(?: learn(?:ed|t))?|learnings|takeaways|moving forward|resolution and recovery|going forward"
+NEGATIVE_WORDS = (
+    r"resolution|resolved|root causes?|causes?|trigger|impact|summary|overview|detection|symptoms?|"
+    r"investigation|background|context|stats|status|date|duration|mitigations?|response|recovery|"
+    r"issues?|problem|description|workarounds?|verification|conclusion|environment|q&a|faq|leadup|"
+    r"fault|owner|involved|meeting|recording|glossary|references|事実|影響|原因|経緯"
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    followup: re.Pattern[str]
+    weak: re.Pattern[str]
+    negative: re.Pattern[str]
+    done_qualifiers: re.Pattern[str]
+
+    @classmethod
+    def build(cls, extra_followup: tuple[str, ...] = (), extra_ignore: tuple[str, ...] = ()) -> Vocabulary:
+        def words(base: str, extra: tuple[str, ...]) -> re.Pattern[str]:
+            alternatives = "|".join([base, *(re.escape(word.lower()) for word in extra)])
+            # \b does not work next to CJK characters, so the boundary is "not a Latin letter".
+            return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
+
+        return cls(
+            followup=words(FOLLOWUP_WORDS, extra_followup),
+            weak=words(WEAK_WORDS, ()),
+            negative=words(NEGATIVE_WORDS, ()),
+            done_qualifiers=words(_DONE_QUALIFIERS, extra_ignore),
+        )
+
+    def classify(self, title: str) -> SectionKind:
+        text = normalize_title(title).lower()
+        if not text:
+            return SectionKind.NEUTRAL
+        if self.done_qualifiers.search(text):
+            return SectionKind.NEGATIVE
+        if self.followup.search(text):
+            return SectionKind.FOLLOWUP
+        if self.weak.search(text):
+            return SectionKind.WEAK
+        if self.negative.search(text):
+            return SectionKind.NEGATIVE
+        return SectionKind.NEUTRAL
+
+
+DEFAULT_VOCABULARY = Vocabulary.build()
+
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_DECORATION = re.compile(r"^[\s#>*_`~\d.)(-]+|[\s#*_`~:：.]+$")
+
+
+def normalize_title(title: str) -> str:
+    """'## :memo: **1. Action Items:**' -> 'Action Items'."""
+    text = _LINK.sub(r"\1", title)
+    text = _SHORTCODE.sub(" ", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"So", "Sk", "Cs", "Co"})
+    text = text.replace("**", "").replace("__", "")
+    text = _DECORATION.sub("", text)
+    text = _DECORATION.sub("", text)
+    return " ".join(text.split())
