@@ -851,6 +851,17 @@ def _render_bold(items: list[_Item], style: _Style, rng: random.Random) -> str:
     return ("\n\n" if loose else "\n").join(lines)
 
 
+def _render_nested(groups: list[tuple[str, list[_Item]]], style: _Style,
+                   rng: random.Random) -> str:
+    """Each group a `- **Group:**` bullet with its entries nested under it."""
+    lines: list[str] = []
+    for name, members in groups:
+        lines.append(f"{style.marker} **{name}:**")
+        lines.extend(f"  {style.marker} {item.title}{_suffix(item, style, rng)}"
+                     for item in members)
+    return "\n".join(lines)
+
+
 def _render_table(items: list[_Item], rng: random.Random, status_in_bug: bool) -> str:
     header = ("Action Item", "Type", "Owner", "Priority", "Bug", "Due")
     rows: list[tuple[str, ...]] = []
@@ -918,10 +929,16 @@ def _actions_section(rng: random.Random, style: _Style, items: list[_Item],
     if rng.random() < 0.3:
         blocks.append(_pick(rng, INTROS).format_map(ctx))
     if layout == "grouped":
+        # Where the sections themselves are bold labels, a bold group label would read as
+        # another section; such documents nest each group's entries under a bold bullet.
+        form = ("nested" if style.headings == "bold" or rng.random() < 0.25 else
+                "label" if style.headings == "nospace" or rng.random() < 0.4 else "heading")
+        if form == "nested":
+            blocks.append(_render_nested(_groups(items, rng), style, rng))
+            return "\n\n".join(blocks)
         entries = "bold" if rng.random() < 0.4 else "bullets"
-        bold_labels = style.headings in ("bold", "nospace") or rng.random() < 0.4
         for name, members in _groups(items, rng):
-            sub = f"**{name}:**" if bold_labels else _heading(style.headings, 3, name)
+            sub = f"**{name}:**" if form == "label" else _heading(style.headings, 3, name)
             body = (_render_bold(members, style, rng) if entries == "bold"
                     else _render_list(members, style, rng, "bullets"))
             # A bold label directly above its list (no blank line) is common in the corpus.

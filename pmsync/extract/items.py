@@ -19,9 +19,12 @@ from pmsync.extract.language import (
     Cue,
     classify,
     is_forward_intro,
+    is_imperative,
     is_strong_future,
     is_future,
+    main_clause,
     sentences,
+    starts_with_conjunction,
     starts_with_connective,
     starts_with_ordinal,
 )
@@ -147,11 +150,14 @@ def _is_task(block: Block) -> bool:
     return first is not None and first.kind == "paragraph" and bool(_CHECKBOX.match(first.text))
 
 
-def _is_group_name(text: str) -> bool:
+def _is_group_name(text: str, entries: int) -> bool:
+    """'Lighthouse' over its entries is a group; 'Improve probe coverage' over its
+    steps is an item with details."""
     words = _SENTENCE_WORDS.findall(text)
-    if text.rstrip().endswith(":"):
+    if entries >= 2 and text.rstrip().endswith(":"):
         return True
-    return 0 < len(words) <= 4 and not text.rstrip().endswith(".") and classify(text) not in (
+    limit = 4 if entries >= 2 else 2
+    return 0 < len(words) <= limit and not text.rstrip().endswith(".") and classify(text) not in (
         Cue.IMPERATIVE,
         Cue.FUTURE,
     )
@@ -160,15 +166,17 @@ def _is_group_name(text: str) -> bool:
 def _accepts(sentence: str, mode: Mode, *, prose: bool) -> bool:
     """Whether a sentence commits to work, in the given mode."""
     cue = classify(sentence)
-    if cue in (Cue.INTRO, Cue.CLOSING):
-        return False
+    if cue in (Cue.INTRO, Cue.CLOSING) or (cue is Cue.STATEMENT and is_strong_future(sentence)):
+        return False  # an introduction, or a plan reported in the past ("The plan was ...")
     if mode is Mode.STRONG:
         if prose:
-            return cue is Cue.FUTURE
+            return is_strong_future(sentence) or is_future(main_clause(sentence))
         return cue is not Cue.STATEMENT or is_future(sentence)
     if is_strong_future(sentence) or (is_future(sentence) and starts_with_ordinal(sentence)):
         return True
-    return not prose and cue is Cue.IMPERATIVE
+    # Outside follow-up sections an imperative must look like one: 'Publish a guide',
+    # not 'port scans are worth doing' (where 'port' happens to be a verb).
+    return not prose and is_imperative(sentence)
 
 
 class ItemCollector:
@@ -243,6 +251,7 @@ class ItemCollector:
         out: list[Draft] = []
         forward_intro = False
         previous: list[Draft] = []
+        listed = False  # a list, table or plain block already gave items here
         for block in blocks:
             block_mode = mode
             if block_mode is None and forward_intro and section.effective_kind is not SectionKind.NEGATIVE:
@@ -250,22 +259,32 @@ class ItemCollector:
             group = self._group(section, block_mode) if block_mode else None
             found: list[Draft] = []
             if block.kind == "list":
-                if block_mode and previous and previous[-1].body.endswith(":"):
-                    # "We plan to add alerts around:" followed by a list: its details.
+                if block_mode and previous and _wants_details(previous[-1]):
+                    # "**Migrate the table**" or "We plan to add alerts around:" and
+                    # then a list: the list is that item's details.
                     previous[-1].text.extend(_block_text([block]))
                     previous[-1].end = block.end
                     continue
                 found = self._list(block, block_mode, group, section) if block_mode else self._marked(block)
+                listed = listed or bool(found)
             elif block.kind == "table" and block_mode is Mode.STRONG:
                 found = self._table(block, group, section)
+                listed = listed or bool(found)
             elif block.kind == "paragraph":
-                if is_forward_intro(block.text) and not _split_label(block.text)[0]:
-                    forward_intro = True
-                    continue
-                if block_mode:
-                    found = self._paragraph(block, block_mode, group, section)
-                else:
+                lines = block.lines
+                intro = is_forward_intro(lines[-1]) and not _split_label(block.text)[0]
+                if intro and len(lines) > 1:
+                    block = Block("paragraph", block.line, block.end - 1, text="\n".join(lines[:-1]))
+                if block_mode and not (intro and len(lines) == 1):
+                    found = self._paragraph(block, block_mode, group, section, after_items=listed)
+                    listed = listed or (bool(found) and len(lines) > 1)
+                elif not block_mode:
                     found = self._marked(block)
+                if intro:
+                    forward_intro = True
+                    out.extend(found)
+                    previous = found or previous
+                    continue
             elif block.kind == "quote" and block_mode is None:
                 found = self._marked(block)
             forward_intro = False
@@ -278,12 +297,15 @@ class ItemCollector:
 
     # -- lists ---------------------------------------------------------------
 
-    def _list(self, block: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+    def _list(
+        self, block: Block, mode: Mode, group: str | None, section: Section, *, nested: bool = False
+    ) -> list[Draft]:
         drafts: list[Draft] = []
         for entry in block.children:
             if entry.kind == "item":
                 drafts.extend(self._entry(entry, mode, group, section))
-        return _drop_reports(drafts)
+        # Reports mixed with plans are judged over the whole list, groups included.
+        return drafts if nested else _drop_reports(drafts)
 
     def _entry(self, entry: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
         children = entry.children
@@ -302,7 +324,7 @@ class ItemCollector:
 
         if label is not None and not description and len(nested) >= 2:
             return self._group_entries(rest, mode, _title(label), section)
-        if label is None and len(nested) >= 2 and _is_group_name(_clean(lead)) and not tasks:
+        if label is None and nested and _is_group_name(_clean(lead), len(nested)) and not tasks:
             return self._group_entries(rest, mode, _title(lead), section)
 
         draft: Draft | None
@@ -310,9 +332,7 @@ class ItemCollector:
             text = [_clean(description), *_block_text(details)]
             draft = Draft(_title(label), entry.line, entry.end, anchor, group, section.title, text, label=True)
             draft.cue = classify(draft.body) if draft.body else Cue.NOUN
-            if mode is Mode.WEAK and not (
-                _accepts(label, mode, prose=False) or is_strong_future(draft.body)
-            ):
+            if mode is Mode.WEAK and not _weak_label_accepted(label, draft.body):
                 draft = None
         else:
             draft = self._sentence_draft(lead, mode, entry, anchor, group, section)
@@ -333,7 +353,7 @@ class ItemCollector:
         drafts: list[Draft] = []
         for block in blocks:
             if block.kind == "list":
-                drafts.extend(self._list(block, mode, group, section))
+                drafts.extend(self._list(block, mode, group, section, nested=True))
         return drafts
 
     def _sentence_draft(
@@ -373,7 +393,9 @@ class ItemCollector:
 
     # -- paragraphs ----------------------------------------------------------
 
-    def _paragraph(self, block: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+    def _paragraph(
+        self, block: Block, mode: Mode, group: str | None, section: Section, *, after_items: bool = False
+    ) -> list[Draft]:
         text = block.text
         if is_emphasis_title(text) is not None:
             return []
@@ -382,7 +404,7 @@ class ItemCollector:
             draft = Draft(_title(label), block.line, block.end, block.line, group, section.title,
                           [_clean(description)], label=True)
             draft.cue = classify(_clean(description))
-            if mode is Mode.WEAK and not (_accepts(label, mode, prose=False) or is_strong_future(description)):
+            if mode is Mode.WEAK and not _weak_label_accepted(label, _clean(description)):
                 return []
             if _DONE_MARK.search(text) or draft.cue is Cue.PAST:
                 draft.done = True
@@ -390,6 +412,8 @@ class ItemCollector:
         lines = [line.strip() for line in block.lines]
         if len(lines) > 1 and _is_line_block(lines):
             return _drop_reports(self._line_block(block, lines, mode, group, section))
+        if after_items and mode is Mode.STRONG and not (len(lines) == 1 and is_imperative(lines[0])):
+            return []  # prose after the listed items closes the section ("In conclusion, ...")
         return self._prose(block, mode, group, section)
 
     def _line_block(
@@ -400,7 +424,7 @@ class ItemCollector:
             number = block.line + offset
             if not line:
                 continue
-            if drafts and starts_with_connective(line):
+            if drafts and starts_with_conjunction(line):
                 drafts[-1].text.append(_clean(line))
                 continue
             entry = Block("item", number, number + 1)
@@ -455,6 +479,16 @@ class ItemCollector:
         return drafts
 
 
+def _weak_label_accepted(label: str, body: str) -> bool:
+    """Outside follow-up sections a labelled entry is an item when it commits to work:
+    an imperative label not explained by what happened, or a plan in its text."""
+    if is_strong_future(body) and classify(body) is not Cue.STATEMENT:
+        return True
+    return _accepts(label, Mode.WEAK, prose=False) and (
+        not body or classify(body) not in (Cue.PAST, Cue.STATEMENT)
+    )
+
+
 def _is_line_block(lines: list[str]) -> bool:
     """Lines that are separate entries ('Add alerting.' / 'Update the runbook.'),
     not one hard-wrapped sentence."""
@@ -462,9 +496,16 @@ def _is_line_block(lines: list[str]) -> bool:
         if not line or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"“'`"):
             return False
         ends_sentence = previous.rstrip().endswith((".", "!", "?", ":", ";", ")", "。"))
-        if not ends_sentence and len(_SENTENCE_WORDS.findall(previous)) > 10:
+        short = len(_SENTENCE_WORDS.findall(previous)) <= 10
+        if not (ends_sentence or short or classify(line) is Cue.IMPERATIVE):
             return False
     return True
+
+
+def _wants_details(draft: Draft) -> bool:
+    """An item whose own text is only a label, or ends with ':', takes the list after it."""
+    body = draft.body
+    return (draft.label and not body) or body.endswith(":") or (not body and draft.title.endswith(":"))
 
 
 def _join_lines(block: Block) -> tuple[str, list[int]]:
@@ -493,8 +534,8 @@ def _drop_reports(drafts: list[Draft]) -> list[Draft]:
     A list of nothing but reports (a 'completed' list) keeps them, done."""
     plain = [d for d in drafts if not d.label]
     has_past = any(d.cue is Cue.PAST for d in plain)
-    has_plan = any(d.cue in (Cue.FUTURE, Cue.IMPERATIVE) for d in plain)
-    if has_past and has_plan:
+    has_other = any(d.cue is not Cue.PAST for d in plain)
+    if has_past and has_other:
         return [d for d in drafts if d.label or d.cue not in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)]
     return drafts
 

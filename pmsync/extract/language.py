@@ -95,8 +95,16 @@ _ORDINAL_START = re.compile(
 )
 # Sentences that continue the previous one rather than start a new item.
 _CONNECTIVE_START = re.compile(
-    r"^(?:further(?:more)?|also,|in particular|for example|e\.g\.|i\.e\.|this|these|that|those|it|its|"
+    r"^(?:further(?:more)?,|furthermore|also,|in particular|for example|e\.g\.|i\.e\.|this|these|that|those|it|its|"
     r"and|but|so|or|which|especially|specifically|however,? this)\b",
+    re.I,
+)
+_VERB_START = re.compile(r"^\W*(?:" + "|".join(sorted(map(re.escape, _VERBS), key=len, reverse=True)) + r")\b", re.I)
+_CONJUNCTION_START = re.compile(r"^(?:and|but|so|or|also,)\b", re.I)
+_REPORTED_PLAN = re.compile(r"^(?:the|our) (?:plan|idea|intention|goal|assumption|expectation|hope) (?:was|had been)\b", re.I)
+_ANNOUNCES_CHANGES = re.compile(
+    r"\b(?:several|some|a few|a number of|the following|these|a series of|a set of) "
+    r"(?:changes|steps|measures|improvements|actions|fixes)\b",
     re.I,
 )
 _PASSIVE_PAST = re.compile(
@@ -160,6 +168,16 @@ def starts_with_connective(text: str) -> bool:
     return bool(_CONNECTIVE_START.match(text))
 
 
+def starts_with_conjunction(text: str) -> bool:
+    """A line that continues the previous line of a plain block ('And of course ...')."""
+    return bool(_CONJUNCTION_START.match(text))
+
+
+def main_clause(text: str) -> str:
+    """The sentence without a leading subordinate clause ('While we can't ..., it ...')."""
+    return _LEADING_CLAUSE.sub("", text.strip(), count=1) or text
+
+
 def is_forward_intro(text: str) -> bool:
     """'To prevent this, the following measures will be taken:' introduces follow-up work."""
     text = text.strip()
@@ -171,8 +189,14 @@ def is_forward_intro(text: str) -> bool:
     )
 
 
-def is_past_report(text: str) -> bool:
-    return classify(text) is Cue.PAST
+def is_imperative(text: str) -> bool:
+    """Starts with a verb, capitalised as a sentence does: 'Publish a guide for admins'."""
+    sentence = text.strip().strip("*_ ")
+    core = (_LEADING_CLAUSE.sub("", sentence, count=1) or sentence).strip()
+    words = _WORD.findall(core)[:3]
+    while words and words[0].lower() in _ADVERBS:
+        words = words[1:]
+    return bool(words) and words[0].lower() in _VERBS and sentence[:1].isupper()
 
 
 def classify(text: str) -> Cue:
@@ -181,6 +205,14 @@ def classify(text: str) -> Cue:
         return Cue.CLOSING
     if _INTRO_END.search(text) and len(_WORD.findall(text)) >= 5:
         return Cue.INTRO
+    if _REPORTED_PLAN.match(text):
+        return Cue.STATEMENT
+    first_word = _WORD.match(text.lstrip("*_ "))
+    if _ANNOUNCES_CHANGES.search(text) and not (first_word and first_word.group(0).lower() in _VERBS):
+        return Cue.INTRO
+    first_clause = re.split(r"[,;:]", text, maxsplit=1)[0]
+    if not is_future(first_clause) and _PASSIVE_PAST.search(first_clause[:120]) and not _VERB_START.match(text):
+        return Cue.PAST  # "A README was placed ..., and files should be edited": a report
     if is_future(text):
         return Cue.FUTURE
     core = _LEADING_CLAUSE.sub("", text, count=1) or text
@@ -193,22 +225,31 @@ def classify(text: str) -> Cue:
     first = words[0]
     if first in _VERBS:
         return Cue.IMPERATIVE
-    if first in {"plans", "intends"} or (first.endswith("ing") and len(first) > 5 and first not in _NOT_GERUND):
+    head = " ".join(_first_words(core, 7))
+    if first in {"plans", "intends"} or (
+        first.endswith("ing") and len(first) > 5 and first not in _NOT_GERUND and not _PASSIVE_PAST.search(head)
+        and not re.search(r"\b(?:is|are|was|were)\b", head)
+    ):
         return Cue.FUTURE  # "Developing a feature", "Exploring other data stores": work under way
     if _is_title_adjective(original):
         return Cue.NOUN
-    if _is_past_verb(first) or (len(words) > 1 and _is_past_verb(words[1])) or (
+    subject_then_verb = len(words) > 1 and first not in _MODIFIERS and _is_past_verb(words[1])
+    if _is_past_verb(first) or subject_then_verb or (
         len(words) > 2 and first in {"the", "a", "an", "our", "all"} and _is_past_verb(words[2])
     ):
         return Cue.PAST
     if _PASSIVE_PAST.search(core[:120]):
         return Cue.PAST
-    head = " ".join(_first_words(core, 7))
     if _STATEMENT.search(head) or first in {"we", "i", "they", "it", "there", "he", "she"}:
         return Cue.STATEMENT
     return Cue.NOUN
 
 
+# Words before an -ed word that make it an adjective ("More automated alarms"), not a verb.
+_MODIFIERS = frozenset(
+    "more less most better additional new further fully properly all some any no every each automatically "
+    "well poorly clearly".split()
+)
 _NOT_GERUND = frozenset("during nothing something anything everything string morning evening ceiling".split())
 _NOT_PAST = frozenset("need speed feed seed embed proceed succeed exceed red bed shed breed bleed".split())
 

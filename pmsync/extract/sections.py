@@ -58,6 +58,9 @@ _EMPHASIS_LINE = re.compile(
 _HASH_LINE = re.compile(r"^\s{0,3}(?P<marks>#{1,6})(?=[^#\s])(?P<title>.*?)\s*#*\s*$")
 _TITLE_LINE = re.compile(r"^\s*(?P<title>[^\s.!?][^.!?]{0,80}?)\s*[:：]?\s*$")
 _WORDS = re.compile(r"\w+")
+# "This fixes the issue we had today" is a sentence, not a section title.
+_SENTENCE_START = re.compile(r"^(?:this|that|these|those|it|we|i|you|they|he|she|there)\b", re.I)
+_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] ")
 
 
 def is_emphasis_title(text: str) -> str | None:
@@ -68,7 +71,7 @@ def is_emphasis_title(text: str) -> str | None:
     if not match:
         return None
     title = match["title"].strip().rstrip(":：").strip()
-    if len(_WORDS.findall(title)) > 12 or classify(title) is Cue.INTRO:
+    if len(_WORDS.findall(title)) > 12 or classify(title) is Cue.INTRO or _SENTENCE_START.match(title):
         return None
     if "**" in title or "__" in title:  # "**a** and **b**" is two spans, not one title
         return None
@@ -80,7 +83,7 @@ def _plain_title(line: str, vocabulary: Vocabulary, max_words: int = 8) -> str |
     if not match or line.strip().startswith(("-", "*", "+", ">", "|", "`", "#")):
         return None
     title = match["title"]
-    if len(_WORDS.findall(title)) > max_words:
+    if len(_WORDS.findall(title)) > max_words or _NOT_A_TITLE.search(title) or _SENTENCE_START.match(title):
         return None
     if vocabulary.classify(title) is SectionKind.NEUTRAL:
         return None
@@ -141,6 +144,18 @@ def _events(blocks: list[Block], vocabulary: Vocabulary) -> Iterator[Block | _He
             yield block
 
 
+def _is_report(section: Section) -> bool:
+    """Whether the nearest titled ancestor says the section tells what happened (a timeline)."""
+    node: Section | None = section
+    while node is not None:
+        if node.kind is not SectionKind.NEUTRAL:
+            return node.kind is SectionKind.NEGATIVE and bool(node.title) and bool(
+                re.search(r"timeline|chronology|events|what happened|taken|performed", node.title, re.I)
+            )
+        node = node.parent
+    return False
+
+
 def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
     root = Section(None, 0, 0, SectionKind.NEUTRAL)
     current = root
@@ -149,7 +164,13 @@ def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
             while current.parent is not None and current.level >= event.level:
                 current = current.parent
             title = normalize_title(event.title)
-            section = Section(title, event.level, event.line, vocabulary.classify(title), parent=current)
+            context = current.effective_kind
+            kind = vocabulary.classify(
+                title,
+                inside_followup=context is SectionKind.FOLLOWUP,
+                inside_report=context is SectionKind.NEGATIVE and (event.level == PSEUDO_LEVEL or _is_report(current)),
+            )
+            section = Section(title, event.level, event.line, kind, parent=current)
             current.children.append(section)
             current = section
         else:

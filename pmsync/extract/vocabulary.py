@@ -27,16 +27,21 @@ class SectionKind(Enum):
 _DONE_QUALIFIERS = (
     r"timeline|chronology|sequence of events|taken|performed|implemented|what went|went (?:well|wrong)|"
     r"got lucky|where we|gone better|didn'?t go|what happened|how we (?:resolved|fixed|mitigated)|"
-    r"steps to resolution|notes to|supporting|appendix|attendees|authors?\b|table of contents"
+    r"steps to resolution|notes to|supporting|appendix|attendees|authors?\b|table of contents|released|"
+    r"mitigations?"
 )
+# Words that name follow-up work outright, wherever the title stands.
 FOLLOWUP_WORDS = (
-    r"action(?:able)?[\s-]*(?:items?|points?|plan)|actions?|follow[\s-]*ups?|followups?|corrective|"
-    r"preventi(?:ve|on)|preventative|remediations?|remediate|next steps|to[\s-]?dos?|tasks?|"
-    r"improvements?|recommendations?|future (?:work|actions?|measures?|plans?)|measures|fixes|"
+    r"action(?:able)?[\s-]*(?:items?|points?|plan)|follow[\s-]*ups?|followups?|corrective|"
+    r"preventi(?:ve|on)|preventative|remediations?|remediate|next steps|to[\s-]?dos?|"
+    r"future (?:work|actions?|measures?|plans?)|"
     r"再発防止|防止策|対策|改善|재발\s*방지|조치|预防措施|改进措施|后续|整改|éléments d'action|"
     r"actions? correctives?|mesures|plan d'action|acciones|medidas|maßnahmen|massnahmen|correctieve|"
     r"azioni|próximos passos|proximos pasos"
 )
+# Words that name follow-up work only where the surrounding section is not a
+# report of the incident: "Fixes" under "Client releases" lists shipped fixes.
+GENERIC_FOLLOWUP_WORDS = r"actions?|tasks?|improvements?|recommendations?|measures|fixes"
 WEAK_WORDS = r"lessons?(?: learn(?:ed|t))?|learnings|takeaways|moving forward|resolution and recovery|going forward"
 NEGATIVE_WORDS = (
     r"resolution|resolved|root causes?|causes?|trigger|impact|summary|overview|detection|symptoms?|"
@@ -49,6 +54,7 @@ NEGATIVE_WORDS = (
 @dataclass(frozen=True)
 class Vocabulary:
     followup: re.Pattern[str]
+    generic_followup: re.Pattern[str]
     weak: re.Pattern[str]
     negative: re.Pattern[str]
     done_qualifiers: re.Pattern[str]
@@ -62,22 +68,26 @@ class Vocabulary:
 
         return cls(
             followup=words(FOLLOWUP_WORDS, extra_followup),
+            generic_followup=words(GENERIC_FOLLOWUP_WORDS, ()),
             weak=words(WEAK_WORDS, ()),
             negative=words(NEGATIVE_WORDS, ()),
             done_qualifiers=words(_DONE_QUALIFIERS, extra_ignore),
         )
 
-    def classify(self, title: str) -> SectionKind:
+    def classify(self, title: str, *, inside_followup: bool = False, inside_report: bool = False) -> SectionKind:
+        """Kind of a section title. Inside a follow-up section ('**Incident response
+        and monitoring:**') only a done-qualifier makes a title negative; inside a
+        report of the incident ('Client releases') only explicit words make it follow-up."""
         text = normalize_title(title).lower()
         if not text:
             return SectionKind.NEUTRAL
         if self.done_qualifiers.search(text):
             return SectionKind.NEGATIVE
-        if self.followup.search(text):
+        if self.followup.search(text) or (not inside_report and self.generic_followup.search(text)):
             return SectionKind.FOLLOWUP
         if self.weak.search(text):
             return SectionKind.WEAK
-        if self.negative.search(text):
+        if self.negative.search(text) and not inside_followup:
             return SectionKind.NEGATIVE
         return SectionKind.NEUTRAL
 

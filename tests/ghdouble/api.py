@@ -177,9 +177,9 @@ class Api:
 
     # -- helpers -----------------------------------------------------------
 
-    def _issue(self, call: Call, name: str = "issue_number") -> Issue:
+    def _issue(self, call: Call) -> Issue:
         """The issue the path names, answering 301/410/404 as GitHub does."""
-        issue = call.the_repo().issues.get(call.number(name))
+        issue = call.the_repo().issues.get(call.number("issue_number"))
         if issue is None:
             raise not_found()
         if issue.deleted:
@@ -259,9 +259,9 @@ class Api:
             if body["body"] is not None and not isinstance(body["body"], str):
                 raise invalid("Issue", "body")
             changes["body"] = body["body"]
+        labels = None
         if "labels" in body:
-            names = _names(body["labels"], "Issue", "labels", "name")
-            changes["labels"] = self.world.ensure_labels(repo, names)
+            labels = _names(body["labels"], "Issue", "labels", "name")
         assignees: list[str] | None = None
         if "assignee" in body:
             # The deprecated single-assignee field; null clears.
@@ -276,6 +276,9 @@ class Api:
             changes["type"] = self._type_name(repo, body["type"])
         if not creating:
             changes.update(_state_change(body))
+        if labels is not None:
+            # Only once everything is checked: a refused request creates no labels.
+            changes["labels"] = self.world.ensure_labels(repo, labels)
         return changes
 
     @staticmethod
@@ -769,25 +772,27 @@ _QUALIFIER = re.compile(r'(-?)(\w+):("[^"]*"|\S+)|"([^"]*)"|(\S+)')
 
 def _search_hit(issue: Issue, query: str) -> bool:
     """A small subset of GitHub's issue search syntax: enough for lookups by
-    repo, state, label and words in the title or body."""
+    repo, state, label, author, assignee and words in the title or body."""
+    facets = {
+        "repo": {issue.repo.full_name},
+        "org": {issue.repo.owner.login},
+        "user": {issue.repo.owner.login},
+        "is": {"issue", issue.state},
+        "type": {"issue", issue.type or ""},
+        "state": {issue.state},
+        "label": set(issue.labels),
+        "author": {issue.user},
+        "assignee": set(issue.assignees),
+    }
     text = f"{issue.title}\n{issue.body or ''}".casefold()
     for negate, key, value, phrase, word in _QUALIFIER.findall(query):
+        if key.casefold() == "in":
+            continue  # words are looked for in title and body alike
         if key:
-            value = value.strip('"').casefold()
-            hit = {
-                "repo": lambda v: issue.repo.full_name.casefold() == v,
-                "org": lambda v: issue.repo.owner.login.casefold() == v,
-                "user": lambda v: issue.repo.owner.login.casefold() == v,
-                "is": lambda v: v in ("issue", issue.state),
-                "type": lambda v: v == "issue" or v == (issue.type or "").casefold(),
-                "state": lambda v: v == issue.state,
-                "label": lambda v: v in {n.casefold() for n in issue.labels},
-                "in": lambda v: True,
-                "author": lambda v: v == issue.user.casefold(),
-                "assignee": lambda v: v in {a.casefold() for a in issue.assignees},
-            }.get(key.casefold(), lambda v: False)(value)
-            if hit == bool(negate):
-                return False
-        elif (phrase or word).casefold() not in text:
+            known = {facet.casefold() for facet in facets.get(key.casefold(), set())}
+            hit = value.strip('"').casefold() in known
+        else:
+            hit = (phrase or word).casefold() in text
+        if hit == bool(negate):
             return False
     return True

@@ -79,19 +79,20 @@ _RFC3339 = re.compile(
 # RFC 3986: a scheme, a colon, then no whitespace ("git:host/path" is a URI).
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
 
-# jsonschema only asserts formats it is given checkers for; the two that
-# matter for GitHub payloads are checked here without extra dependencies.
-FORMAT_CHECKER = FormatChecker(formats=())
 
-
-@FORMAT_CHECKER.checks("date-time")
 def _is_date_time(value: object) -> bool:
     return not isinstance(value, str) or bool(_RFC3339.match(value))
 
 
-@FORMAT_CHECKER.checks("uri")
 def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.match(value))
+
+
+# jsonschema only asserts formats it is given checkers for; the two that
+# matter for GitHub payloads are checked here without extra dependencies.
+FORMAT_CHECKER = FormatChecker(formats=())
+FORMAT_CHECKER.checks("date-time")(_is_date_time)
+FORMAT_CHECKER.checks("uri")(_is_uri)
 
 
 def to_json_schema(node: Any) -> Any:

@@ -16,6 +16,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -168,6 +169,10 @@ class _Handler(BaseHTTPRequestHandler):
         # algorithm and the client's delayed ACK add ~40 ms to every request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header follows the double's clock, like every timestamp it sends.
+        return formatdate(self.server.double.clock.timestamp(), usegmt=True)
+
     def version_string(self) -> str:
         return "github.com"
 
@@ -209,7 +214,7 @@ class GitHubDouble:
         self._url = f"http://127.0.0.1:{server.server_address[1]}"
         self._api.render.api = self._url
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self
@@ -470,19 +475,23 @@ class GitHubDouble:
     def _next_reset(self) -> int:
         return int((self._world.clock + timedelta(hours=1)).timestamp())
 
-    def _spend(self, resource: str) -> _Bucket:
+    def _spend(self, resource: str, token: Token | None) -> None:
         bucket = self._buckets[resource]
         if self._world.clock.timestamp() >= bucket.reset:
             bucket.remaining, bucket.used, bucket.reset = bucket.limit, 0, self._next_reset()
         if bucket.remaining <= 0:
+            who = (
+                "your IP address"
+                if token is None
+                else f"user ID {self._world.user(token.login).id}"
+            )
             raise ApiError(
                 403,
-                f"API rate limit exceeded for user ID {self._world.user(DEFAULT_LOGIN).id}.",
+                f"API rate limit exceeded for {who}.",
                 documentation_url="https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
             )
         bucket.remaining -= 1
         bucket.used += 1
-        return bucket
 
     # -- serving ---------------------------------------------------------------------------
 
@@ -501,7 +510,7 @@ class GitHubDouble:
                 dict(query),
                 _decode(raw),
                 headers=headers,
-                operation=operation and operation.operation_id,
+                operation=None if operation is None else operation.operation_id,
             )
             self.requests.append(record)
             fault = self._take_fault(method, path, record.operation)
@@ -512,8 +521,10 @@ class GitHubDouble:
             self._answer_fault(handler, record, fault)
             return
         with self._lock:
-            response, bucket = self._dispatch(method, path, operation, params, query, raw, headers)
-            payload = self._finish(response, bucket)
+            response, resource = self._dispatch(
+                method, path, operation, params, query, raw, headers
+            )
+            payload = self._finish(response, resource)
             if self.validate and operation is not None:
                 for problem in _SPEC.response_errors(
                     operation.operation_id, response.status, response.body
@@ -525,9 +536,9 @@ class GitHubDouble:
         record.status = response.status
         _write(handler, response, payload)
 
-    def _finish(self, response: Response, bucket: _Bucket) -> bytes:
+    def _finish(self, response: Response, resource: str) -> bytes:
         """Add GitHub's headers to `response`; return the encoded body."""
-        response.headers.update(self._common_headers(bucket))
+        response.headers.update(self._common_headers(resource))
         if response.body is None:
             return b""
         payload = json.dumps(response.body, separators=(",", ":")).encode()
@@ -572,7 +583,7 @@ class GitHubDouble:
             return
         response = fault.response()
         with self._lock:
-            response.headers = {**self._common_headers(self._buckets["core"]), **response.headers}
+            response.headers = {**self._common_headers("core"), **response.headers}
         record.status = response.status
         _write(handler, response, json.dumps(response.body, separators=(",", ":")).encode())
 
@@ -585,32 +596,29 @@ class GitHubDouble:
         query: list[tuple[str, str]],
         raw: bytes,
         headers: dict[str, str],
-    ) -> tuple[Response, _Bucket]:
-        bucket = self._buckets["core"]
+    ) -> tuple[Response, str]:
+        """The answer and the rate-limit resource it was charged to."""
+        operation_id = None if operation is None else operation.operation_id
+        resource = "search" if operation_id == "search/issues-and-pull-requests" else "core"
         docs = GENERIC_DOCS if operation is None else operation.documentation_url
         try:
             token = self._authenticate(headers.get("authorization"))
-            if (
-                operation is not None
-                and operation.operation_id == "search/issues-and-pull-requests"
-            ):
-                bucket = self._buckets["search"]
             # GitHub does not charge for asking about the limit itself.
-            if operation is None or operation.operation_id != "rate-limit/get":
-                self._spend("search" if bucket is self._buckets["search"] else "core")
+            if operation_id != "rate-limit/get":
+                self._spend(resource, token)
             if operation is None:
                 raise not_found()
-            if operation.operation_id == "rate-limit/get":
-                return Response(200, self._rate_limit_body()), bucket
+            if operation_id == "rate-limit/get":
+                return Response(200, self._rate_limit_body()), resource
             body = _parse_body(raw)
             repo = self._authorize(method, params, token)
             call = Call(operation, path, params, query, body, token, repo)
-            return self._api.handle(call), bucket
+            return self._api.handle(call), resource
         except ApiError as error:
-            return error.response(docs), bucket
+            return error.response(docs), resource
         except Exception:  # a bug in the double must fail the test, not hang it
             self.violations.append(f"{method} {path}: double crashed\n{traceback.format_exc()}")
-            return ApiError(500, "Internal Server Error").response(docs), bucket
+            return ApiError(500, "Internal Server Error").response(docs), resource
 
     def _authenticate(self, authorization: str | None) -> Token | None:
         if authorization is None:
@@ -618,7 +626,7 @@ class GitHubDouble:
         scheme, _, secret = authorization.partition(" ")
         token = self._world.tokens.get(secret.strip())
         if scheme.lower() not in ("token", "bearer") or token is None:
-            raise ApiError(401, "Bad credentials")
+            raise ApiError(401, "Bad credentials", documentation_url=GENERIC_DOCS)
         return token
 
     def _authorize(self, method: str, params: dict[str, str], token: Token | None) -> Repo | None:
@@ -630,7 +638,7 @@ class GitHubDouble:
                 raise not_found()
         if method in WRITE_METHODS:
             if token is None:
-                raise ApiError(401, "Requires authentication")
+                raise ApiError(401, "Requires authentication", documentation_url=GENERIC_DOCS)
             if repo is not None and repo.archived:
                 raise ApiError(403, "Repository was archived so is read-only.")
             if not token.write:
@@ -650,8 +658,8 @@ class GitHubDouble:
         }
         return {"resources": resources, "rate": resources["core"]}
 
-    def _common_headers(self, bucket: _Bucket) -> dict[str, str]:
-        resource = next(name for name, b in self._buckets.items() if b is bucket)
+    def _common_headers(self, resource: str) -> dict[str, str]:
+        bucket = self._buckets[resource]
         return {
             "X-GitHub-Api-Version-Selected": API_VERSION,
             "X-GitHub-Media-Type": "github.v3; format=json",
@@ -687,12 +695,12 @@ def _write(handler: _Handler, response: Response, payload: bytes) -> None:
         handler.send_response(response.status)
         for key, value in response.headers.items():
             handler.send_header(key, value)
-        if response.status not in (204, 304):
+        # A 204 carries no body and, per RFC 9110, no Content-Length either.
+        if response.status != 204:
             handler.send_header("Content-Type", "application/json; charset=utf-8")
             handler.send_header("Content-Length", str(len(payload)))
         handler.end_headers()
-        if response.status not in (204, 304):
-            handler.wfile.write(payload)
+        handler.wfile.write(payload)
     except (BrokenPipeError, ConnectionResetError):
         # The client gave up (its timeout); GitHub would not notice either.
         handler.close_connection = True
