@@ -14,7 +14,8 @@ from pmsync.model import IssueRef, Item, Kind, Priority
 
 _MENTION = re.compile(r"(?<![\w/`.])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w/-])")
 _OWNER_FIELD = re.compile(
-    r"\b(?:owners?|assignee|assigned to|responsible|dri|who)\s*[:=\-–]\s*@?(?P<name>[\w.-]+(?:\s+[A-Z][\w.-]+)?)",
+    r"\b(?:owners?|assignee|assigned to|responsible|dri|who)\s*[:=\-–]\s*"
+    r"(?:@(?P<login>[\w-]+)|(?P<name>[\w.-]+(?:\s+[A-Z][\w.-]+(?!\s*:))?))",
     re.I,
 )
 _PRIORITY = re.compile(r"\bP(?P<n>[0-4])\b")
@@ -48,7 +49,7 @@ def _owner(draft: Draft, raw: str, context: FieldContext) -> str | None:
     name = draft.cells.get("owner") or ""
     if not name:
         match = _OWNER_FIELD.search(raw)
-        name = match["name"] if match else ""
+        name = (match["login"] or match["name"]) if match else ""
     if not name:
         mention = _MENTION.search(raw)
         name = mention["login"] if mention else ""

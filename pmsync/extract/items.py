@@ -23,6 +23,7 @@ from pmsync.extract.language import (
     is_strong_future,
     is_future,
     main_clause,
+    reports_done,
     sentences,
     starts_with_conjunction,
     starts_with_connective,
@@ -257,6 +258,8 @@ class ItemCollector:
             if block_mode is None and forward_intro and section.effective_kind is not SectionKind.NEGATIVE:
                 block_mode = Mode.STRONG
             group = self._group(section, block_mode) if block_mode else None
+            if mode is None and block_mode is not None:
+                group = section.title  # a list introduced as follow-up work outside a follow-up section
             found: list[Draft] = []
             if block.kind == "list":
                 if block_mode and previous and _wants_details(previous[-1]):
@@ -452,8 +455,7 @@ class ItemCollector:
             )
             if accepted and not (drafts and starts_with_connective(sentence)):
                 draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue)
-                if re.search(r"\balready\b", sentence, re.I):
-                    draft.done = True
+                draft.done = reports_done(sentence)
                 drafts.append(draft)
             elif drafts:
                 drafts[-1].text.append(_clean(sentence))

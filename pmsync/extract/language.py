@@ -111,7 +111,7 @@ _PASSIVE_PAST = re.compile(
     r"\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:\w+ed|\w+en|sent|made|built|put|set|"
     r"held|kept|brought|done|run|taught|told|found|left|lost|paid|shut|cut|begun)\b"
     r"|\b(?:we|i|they|it|he|she)(?:'ve|’ve|'d|’d| have| has| had)\s+(?:\w+ly\s+)?\w+(?:ed|en|ne|t)\b"
-    r"|\b(?:has|have|had)\s+(?:\w+ly\s+)?\w+ed\b|\b(?:is|are) now\b|\balready\b|\bdidn't\b|\bdid not\b",
+    r"|\b(?:has|have|had)\s+(?:\w+ly\s+|since\s+|already\s+|now\s+|also\s+|just\s+)?\w+ed\b|\b(?:is|are) now\b|\balready\b|\bdidn't\b|\bdid not\b",
     re.I,
 )
 _STATEMENT = re.compile(
@@ -187,6 +187,12 @@ def is_forward_intro(text: str) -> bool:
         and bool(_FORWARD_INTRO.search(text))
         and not _PAST_INTRO.search(text)
     )
+
+
+def reports_done(text: str) -> bool:
+    """The sentence's main clause says the work already happened ('Elastic has since implemented ...')."""
+    first_clause = re.split(r"[,;:]", text, maxsplit=1)[0]
+    return bool(_PASSIVE_PAST.search(first_clause[:120]))
 
 
 def is_imperative(text: str) -> bool:

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 if TYPE_CHECKING:
     from .render import Json, Renderer
     from .schema import Operation
-    from .state import Issue, Repo, Token, World
+    from .state import Issue, Label, Repo, Token, World
 
 T = TypeVar("T")
 
@@ -529,7 +529,7 @@ class Api:
         rendered = self.render.label(repo, label)
         return Response(201, rendered, {"Location": rendered["url"]})
 
-    def _repo_label(self, call: Call) -> tuple[Repo, Any]:
+    def _repo_label(self, call: Call) -> tuple[Repo, Label]:
         repo = call.the_repo()
         label = repo.label(call.params["name"])
         if label is None:

@@ -389,6 +389,14 @@ class GitHubDouble:
                 **fields,
                 "assignees": [self._world.user(a).login for a in fields["assignees"]],
             }
+        # Unlike labels, milestones and types are never created on the fly.
+        if fields.get("milestone") is not None and fields["milestone"] not in repo.milestones:
+            raise ValueError(f"{repo.full_name} has no milestone {fields['milestone']}")
+        if fields.get("type") is not None:
+            issue_type = self._world.issue_type(repo, fields["type"])
+            if issue_type is None:
+                raise ValueError(f"{repo.full_name} has no issue type {fields['type']!r}")
+            fields = {**fields, "type": issue_type.name}
         return fields
 
     # -- reading state ------------------------------------------------------------------
