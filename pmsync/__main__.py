@@ -1,4 +1,3 @@
-
 from pmsync.cli import run
 
 run()

@@ -43,8 +43,12 @@ def _report_diagnostics(diagnostics: list[str]) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="pmsync")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Config file (default: pmsync.yaml here or at the git root).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: pmsync.yaml here or at the git root).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks and HTTP details on errors.")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
@@ -60,8 +64,14 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @click.pass_obj
 def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
     """Extract incidents and action items from postmortems (files or folders)."""

@@ -77,14 +77,18 @@ def find_config(start: Path) -> Path | None:
 
 def _describe(error: jsonschema.ValidationError) -> tuple[str, str | None]:
     key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    node = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(node.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         where = f"{key}." if error.absolute_path else ""
-        return (f"unknown key '{where}{unknown[0] if unknown else '?'}'",
-                "valid keys: " + ", ".join(allowed) if allowed else None)
+        return (
+            f"unknown key '{where}{unknown[0] if unknown else '?'}'",
+            "valid keys: " + ", ".join(allowed) if allowed else None,
+        )
     if error.validator == "enum":
-        return f"'{key}' is {error.instance!r}", "valid choices: " + ", ".join(map(str, error.validator_value))
+        choices = error.validator_value if isinstance(error.validator_value, list) else []
+        return f"'{key}' is {error.instance!r}", "valid choices: " + ", ".join(map(str, choices))
     if error.validator == "type":
         return f"'{key}' must be {error.validator_value}, not {type(error.instance).__name__}", None
     return f"'{key}': {error.message}", None

@@ -25,7 +25,7 @@ def _walk(directory: Path) -> Iterator[Path]:
     """Markdown files under a folder, sorted, following no symlink loops."""
     seen: set[tuple[int, int]] = set()
     for current, dirs, files in os.walk(directory, followlinks=True):
-        stat = os.stat(current)
+        stat = Path(current).stat()
         if (stat.st_dev, stat.st_ino) in seen:
             dirs[:] = []
             continue
@@ -48,8 +48,11 @@ def discover(arguments: list[str], config: Config) -> list[str]:
                 found.append(argument)
     else:
         for pattern in config.paths:
-            found.extend(str(p.relative_to(config.root)) if config.source else str(p)
-                         for p in sorted(config.root.glob(pattern)) if p.is_file())
+            found.extend(
+                str(p.relative_to(config.root)) if config.source else str(p)
+                for p in sorted(config.root.glob(pattern))
+                if p.is_file()
+            )
     excluded = {str(p.relative_to(config.root)) for pattern in config.exclude for p in config.root.glob(pattern)}
     unique: list[str] = []
     for name in found:
@@ -63,7 +66,9 @@ def read_source(path: str, root: Path | None = None) -> Source:
     try:
         size = full.stat().st_size
         if size > MAX_BYTES:
-            return Source(path, None, f"{size // 1024 // 1024} MiB is too large for a postmortem (limit 5 MiB); skipped")
+            return Source(
+                path, None, f"{size // 1024 // 1024} MiB is too large for a postmortem (limit 5 MiB); skipped"
+            )
         data = full.read_bytes()
     except FileNotFoundError:
         return Source(path, None, "no such file")

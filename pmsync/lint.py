@@ -20,7 +20,9 @@ _VAGUE_START = re.compile(
     r"explore|examine|think about|evaluate|enhance|better|more|revisit|review)\b",
     re.I,
 )
-_CONCRETE = re.compile(r"\d|%|\bso that\b|\bsuch that\b|\buntil\b|\bwhen\b|\bif\b|\bby\b|\bto (?:ensure|make sure)\b", re.I)
+_CONCRETE = re.compile(
+    r"\d|%|\bso that\b|\bsuch that\b|\buntil\b|\bwhen\b|\bif\b|\bby\b|\bto (?:ensure|make sure)\b", re.I
+)
 
 
 def _normalized(title: str) -> str:
@@ -33,13 +35,15 @@ def _item_findings(path: str, item: Item, config: Config) -> Iterator[tuple[str,
     if item.owner is None:
         yield "missing-owner", item.line, f"no owner for '{_short(item.title)}'; add '@login' or an Owner column"
     if item.due_unparseable:
-        yield ("unparseable-date", item.line,
-               f"cannot read the due date '{item.due_text}'; write it as YYYY-MM-DD")
+        yield ("unparseable-date", item.line, f"cannot read the due date '{item.due_text}'; write it as YYYY-MM-DD")
     elif item.due is None:
         yield "missing-due", item.line, f"no due date for '{_short(item.title)}'; add 'due YYYY-MM-DD'"
     if _VAGUE_START.match(item.title) and not _CONCRETE.search(item.title):
-        yield ("vague-wording", item.line,
-               f"'{_short(item.title)}' has no concrete end state; say what will be true when it is done")
+        yield (
+            "vague-wording",
+            item.line,
+            f"'{_short(item.title)}' has no concrete end state; say what will be true when it is done",
+        )
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -56,16 +60,19 @@ def check(postmortems: tuple[Postmortem, ...], config: Config) -> list[Diagnosti
 
     for pm in postmortems:
         if not pm.items:
-            add(pm.path, "no-items", None,
-                "no action items found; list them under a heading such as '## Action Items'")
+            add(pm.path, "no-items", None, "no action items found; list them under a heading such as '## Action Items'")
         seen: dict[str, int] = {}
         for item in pm.items:
             for rule, line, message in _item_findings(pm.path, item, config):
                 add(pm.path, rule, line, message)
             normalized = _normalized(item.title)
             if normalized in seen:
-                add(pm.path, "duplicate-item", item.line,
-                    f"'{_short(item.title)}' repeats the item on line {seen[normalized]}")
+                add(
+                    pm.path,
+                    "duplicate-item",
+                    item.line,
+                    f"'{_short(item.title)}' repeats the item on line {seen[normalized]}",
+                )
             else:
                 seen[normalized] = item.line
     return findings

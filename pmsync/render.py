@@ -37,8 +37,11 @@ def item_json(item: Item) -> dict[str, Any]:
         "kind": item.kind,
         "done": item.done,
         "wont_do": item.wont_do,
-        "issue": None if item.issue is None else (item.issue.url or (
-            f"{item.issue.repo}#{item.issue.number}" if item.issue.repo else f"#{item.issue.number}")),
+        "issue": None
+        if item.issue is None
+        else (
+            item.issue.url or (f"{item.issue.repo}#{item.issue.number}" if item.issue.repo else f"#{item.issue.number}")
+        ),
         "line": item.line,
         "end_line": item.end_line,
         "section": item.section,

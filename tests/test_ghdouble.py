@@ -55,9 +55,7 @@ def _raw(gh: github.Github, method: str, path: str, body: Any = None) -> Any:
 # -- issues ------------------------------------------------------------------------
 
 
-def test_create_issue_with_labels_assignees_and_milestone(
-    github_double: GitHubDouble, remote: Repository
-) -> None:
+def test_create_issue_with_labels_assignees_and_milestone(github_double: GitHubDouble, remote: Repository) -> None:
     milestone = remote.create_milestone("Q3 follow-ups")
     created = remote.create_issue(
         "Add DNS failover",
@@ -129,9 +127,7 @@ def test_close_with_reason_and_reopen(github_double: GitHubDouble, remote: Repos
     assert raised.value.status == 422
 
 
-def test_updated_at_moves_only_on_real_changes(
-    github_double: GitHubDouble, remote: Repository
-) -> None:
+def test_updated_at_moves_only_on_real_changes(github_double: GitHubDouble, remote: Repository) -> None:
     issue = remote.create_issue("Same", body="b")
     before = issue.updated_at
     issue.edit(title="Same", body="b")
@@ -242,9 +238,7 @@ def test_issue_types(github_double: GitHubDouble, gh: github.Github, repo: Repo)
     assert raised.value.status == 404
 
 
-def test_authenticated_user_and_rate_limit_endpoint(
-    github_double: GitHubDouble, gh: github.Github
-) -> None:
+def test_authenticated_user_and_rate_limit_endpoint(github_double: GitHubDouble, gh: github.Github) -> None:
     assert gh.get_user().login == "pmsync-bot"
     before = gh.get_rate_limit().resources.core.remaining
     assert gh.get_rate_limit().resources.core.remaining == before  # asking is free
@@ -377,9 +371,7 @@ def test_archived_repository_is_read_only(github_double: GitHubDouble, remote: R
     assert remote.get_issue(1).title == "before"
 
 
-def test_deleted_issue_is_gone_and_transferred_issue_redirects(
-    github_double: GitHubDouble, remote: Repository
-) -> None:
+def test_deleted_issue_is_gone_and_transferred_issue_redirects(github_double: GitHubDouble, remote: Repository) -> None:
     github_double.add_issue(REPO, "deleted")
     github_double.add_issue(REPO, "moved")
     github_double.add_repo("acme/elsewhere")
@@ -409,9 +401,7 @@ def test_search_is_served_and_counted(github_double: GitHubDouble, gh: github.Gi
     assert len(github_double.calls("search/issues-and-pull-requests")) == 1
 
 
-def test_human_edits_bump_updated_at_with_the_controllable_clock(
-    github_double: GitHubDouble, repo: Repo
-) -> None:
+def test_human_edits_bump_updated_at_with_the_controllable_clock(github_double: GitHubDouble, repo: Repo) -> None:
     github_double.clock = datetime(2024, 3, 1, tzinfo=UTC)
     issue = github_double.add_issue(repo, "x")
     assert issue.created_at == datetime(2024, 3, 1, tzinfo=UTC)
@@ -419,6 +409,10 @@ def test_human_edits_bump_updated_at_with_the_controllable_clock(
     github_double.close_issue(repo, issue.number, reason="completed")
     assert issue.updated_at == issue.closed_at == datetime(2024, 3, 3, tzinfo=UTC)
     assert github_double.clock > issue.updated_at  # the next change gets a later stamp
+    github_double.reopen_issue(repo, issue.number)
+    assert (issue.state, issue.state_reason) == ("open", "reopened")
+    assert issue.closed_at is None
+    assert issue.updated_at > datetime(2024, 3, 3, tzinfo=UTC)
 
 
 def test_request_log(github_double: GitHubDouble, remote: Repository) -> None:
@@ -456,9 +450,7 @@ def test_fault_after_applies_the_write(github_double: GitHubDouble, remote: Repo
     assert [i.title for i in github_double.issues(REPO)] == ["lost answer"]
 
 
-def test_fault_match_counts_only_matching_requests(
-    github_double: GitHubDouble, remote: Repository
-) -> None:
+def test_fault_match_counts_only_matching_requests(github_double: GitHubDouble, remote: Repository) -> None:
     github_double.inject(Fault(status=500), at=2, match=("POST", "/repos/*/issues"))
     remote.create_issue("one")
     remote.get_issue(1).title  # noqa: B018  (a GET does not count)
@@ -477,7 +469,7 @@ def test_dropped_connection(github_double: GitHubDouble, remote: Repository, aft
 
 def test_timeout_still_applies_the_write(github_double: GitHubDouble, repo: Repo) -> None:
     remote = github_double.client(timeout=1).get_repo(REPO)
-    github_double.inject(Fault(delay=1.5))
+    github_double.inject(Fault(delay=1.2))
     with pytest.raises(requests.exceptions.Timeout):
         remote.create_issue("slow")
     deadline = time.monotonic() + 2

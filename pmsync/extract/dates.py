@@ -14,9 +14,7 @@ import re
 from dataclasses import dataclass
 
 _MONTHS = {
-    name.lower(): index
-    for index in range(1, 13)
-    for name in (calendar.month_name[index], calendar.month_abbr[index])
+    name.lower(): index for index in range(1, 13) for name in (calendar.month_name[index], calendar.month_abbr[index])
 }
 _MONTHS["sept"] = 9
 _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
@@ -90,8 +88,21 @@ def first_date(text: str) -> dt.date | None:
     return dates[0].date if dates else None
 
 
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+}
 _UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "quarter": 91, "year": 365}
 _RELATIVE = re.compile(
     r"\b(?:within|in)\s+(?:the\s+)?(?:next\s+)?(?P<n>\d+|a|an|one|two|three|four|five|six|seven|"
@@ -148,7 +159,7 @@ def parse_due_value(value: str, incident: dt.date | None) -> Due | None:
     quarter = _QUARTER.search(value)
     if quarter:
         return Due(_quarter_end(int(quarter["q"]), int(quarter["year"])), value)
-    no_year = _NO_YEAR.match(value)
+    no_year = _match_no_year(value)
     if no_year:
         return Due(_resolve_no_year(no_year, incident), value, unparseable=incident is None)
     relative = _RELATIVE.search(value)
@@ -176,10 +187,10 @@ def find_due(text: str, incident: dt.date | None) -> Due | None:
         if no_year:
             phrase = text[cue.start() : cue.end() + no_year.end()].strip()
             return Due(_resolve_no_year(no_year, incident), phrase, unparseable=incident is None)
-        if word.startswith(("due", "deadline", "target")) and rest.strip() and not _CLEARLY_DATE.match(rest):
+        names_due = word.startswith(("due", "deadline", "target")) and ":" in cue.group(0)
+        if names_due and rest.strip() and not _CLEARLY_DATE.match(rest):
             # "Due: next sprint" names a due date nobody can compute.
-            if word.endswith(":") or ":" in cue.group(0):
-                return Due(None, text[cue.start() : cue.end() + len(rest.split(".")[0])].strip(), True)
+            return Due(None, text[cue.start() : cue.end() + len(rest.split(".")[0])].strip(), True)
     quarter = _QUARTER.search(text)
     if quarter:
         return Due(_quarter_end(int(quarter["q"]), int(quarter["year"])), quarter.group(0))

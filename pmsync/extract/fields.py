@@ -20,8 +20,15 @@ _OWNER_FIELD = re.compile(
 )
 _PRIORITY = re.compile(r"\bP(?P<n>[0-4])\b")
 _PRIORITY_WORDS: dict[str, Priority] = {
-    "critical": "P0", "urgent": "P0", "highest": "P0", "high": "P1", "medium": "P2", "med": "P2",
-    "normal": "P2", "low": "P3", "lowest": "P4",
+    "critical": "P0",
+    "urgent": "P0",
+    "highest": "P0",
+    "high": "P1",
+    "medium": "P2",
+    "med": "P2",
+    "normal": "P2",
+    "low": "P3",
+    "lowest": "P4",
 }
 _KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("detect", re.compile(r"detect|monitor|alert|observab|dashboard|visibility", re.I)),

@@ -10,6 +10,7 @@ as actions ("Action item: ...", "TODO: ...") count anywhere.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -19,9 +20,9 @@ from pmsync.extract.language import (
     Cue,
     classify,
     is_forward_intro,
+    is_future,
     is_imperative,
     is_strong_future,
-    is_future,
     main_clause,
     reports_done,
     sentences,
@@ -158,9 +159,14 @@ def _is_group_name(text: str, entries: int) -> bool:
     if entries >= 2 and text.rstrip().endswith(":"):
         return True
     limit = 4 if entries >= 2 else 2
-    return 0 < len(words) <= limit and not text.rstrip().endswith(".") and classify(text) not in (
-        Cue.IMPERATIVE,
-        Cue.FUTURE,
+    return (
+        0 < len(words) <= limit
+        and not text.rstrip().endswith(".")
+        and classify(text)
+        not in (
+            Cue.IMPERATIVE,
+            Cue.FUTURE,
+        )
     )
 
 
@@ -375,8 +381,16 @@ class ItemCollector:
         cue = classify(parts[chosen])
         if cue in (Cue.INTRO, Cue.CLOSING):
             return None
-        draft = Draft(_title(parts[chosen]), entry.line, entry.end, anchor, group, section.title,
-                      text=parts[chosen + 1 :], cue=cue)
+        draft = Draft(
+            _title(parts[chosen]),
+            entry.line,
+            entry.end,
+            anchor,
+            group,
+            section.title,
+            text=parts[chosen + 1 :],
+            cue=cue,
+        )
         if cue is Cue.STATEMENT and not is_future(" ".join(parts)):
             draft.cue = Cue.STATEMENT
         return draft
@@ -404,8 +418,16 @@ class ItemCollector:
             return []
         label, description = _split_label(text)
         if label is not None and description and not _METADATA_LABEL.match(label):
-            draft = Draft(_title(label), block.line, block.end, block.line, group, section.title,
-                          [_clean(description)], label=True)
+            draft = Draft(
+                _title(label),
+                block.line,
+                block.end,
+                block.line,
+                group,
+                section.title,
+                [_clean(description)],
+                label=True,
+            )
             draft.cue = classify(_clean(description))
             if mode is Mode.WEAK and not _weak_label_accepted(label, _clean(description)):
                 return []
@@ -486,15 +508,13 @@ def _weak_label_accepted(label: str, body: str) -> bool:
     an imperative label not explained by what happened, or a plan in its text."""
     if is_strong_future(body) and classify(body) is not Cue.STATEMENT:
         return True
-    return _accepts(label, Mode.WEAK, prose=False) and (
-        not body or classify(body) not in (Cue.PAST, Cue.STATEMENT)
-    )
+    return _accepts(label, Mode.WEAK, prose=False) and (not body or classify(body) not in (Cue.PAST, Cue.STATEMENT))
 
 
 def _is_line_block(lines: list[str]) -> bool:
     """Lines that are separate entries ('Add alerting.' / 'Update the runbook.'),
     not one hard-wrapped sentence."""
-    for previous, line in zip(lines, lines[1:], strict=False):
+    for previous, line in itertools.pairwise(lines):
         if not line or not (line[0].isupper() or line[0].isdigit() or line[0] in "\"“'`"):
             return False
         ends_sentence = previous.rstrip().endswith((".", "!", "?", ":", ";", ")", "。"))
@@ -549,7 +569,13 @@ _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("kind", re.compile(r"\b(?:type|kind|category)\b", re.I)),
     ("issue", re.compile(r"\b(?:bug|issue|ticket|tracking|link|jira|pr)\b", re.I)),
     ("status", re.compile(r"\b(?:status|state|done|complete|progress)\b", re.I)),
-    ("title", re.compile(r"\b(?:action|item|task|description|what|todo|follow|measure|recommendation|title|summary|remediation)", re.I)),
+    (
+        "title",
+        re.compile(
+            r"\b(?:action|item|task|description|what|todo|follow|measure|recommendation|title|summary|remediation)",
+            re.I,
+        ),
+    ),
 )
 _PLACEHOLDER = re.compile(r"^[\s.\-–—_?…]*$|^(?:tbd|todo|n/?a|none|\.\.\.)$", re.I)
 

@@ -27,24 +27,24 @@ _VERBS = frozenset(
     """
     add adopt allow alert align analyze analyse apply archive ask assess assign audit automate avoid
     backfill backport be block book break bring build bump cap capture change check clarify clean
-    clean-up cleanup close collect communicate complete conduct configure confirm consider consolidate
-    continue coordinate create cut decide decommission decouple define delete deliver deploy deprecate
-    design detect develop disable discuss do document double-check drop educate eliminate enable
-    encourage enforce enhance enroll ensure establish evaluate expand explore expose extend figure file
-    finalize finalise find finish fix follow force formalize formalise freeze gather get give grant
-    handle harden have hire hold identify implement improve include increase inform install
-    instrument integrate introduce invest investigate isolate keep label launch lead let limit link
-    lock log look lower maintain make map mark measure merge migrate minimize minimise mitigate
-    modify monitor move never notify offload onboard optimize optimise organize organise own page
-    patch perform pin plan plug port prepare prevent prioritize prioritise probe promote propose
-    protect provide provision publish purge push put raise reach re-enable re-evaluate reevaluate
-    re-introduce reintroduce rebuild recreate reduce refactor refine reject release remove rename
-    repair replace report reproduce require research restore restrict restructure retire retry
-    revert review revise revisit rewrite roll rotate run scale schedule script secure send separate
-    set setup share ship simplify simulate split stabilize stabilise standardize standardise start
-    stop store streamline strengthen stress-test switch sync talk teach test throttle track train
-    transfer trigger try tune turn unblock unify update upgrade use validate verify watch work wrap
-    write don't dont always
+    clean-up cleanup close collect communicate complete conduct configure confirm consider
+    consolidate continue coordinate create cut decide decommission decouple define delete deliver
+    deploy deprecate design detect develop disable discuss do document double-check drop educate
+    eliminate enable encourage enforce enhance enroll ensure establish evaluate expand explore
+    expose extend figure file finalize finalise find finish fix follow force formalize formalise
+    freeze gather get give grant handle harden have hire hold identify implement improve include
+    increase inform install instrument integrate introduce invest investigate isolate keep label
+    launch lead let limit link lock log look lower maintain make map mark measure merge migrate
+    minimize minimise mitigate modify monitor move never notify offload onboard optimize optimise
+    organize organise own page patch perform pin plan plug port prepare prevent prioritize
+    prioritise probe promote propose protect provide provision publish purge push put raise reach
+    re-enable re-evaluate reevaluate re-introduce reintroduce rebuild recreate reduce refactor
+    refine reject release remove rename repair replace report reproduce require research restore
+    restrict restructure retire retry revert review revise revisit rewrite roll rotate run scale
+    schedule script secure send separate set setup share ship simplify simulate split stabilize
+    stabilise standardize standardise start stop store streamline strengthen stress-test switch sync
+    talk teach test throttle track train transfer trigger try tune turn unblock unify update upgrade
+    use validate verify watch work wrap write don't dont always
     """.split()
 )
 _IRREGULAR_PAST = frozenset(
@@ -53,7 +53,11 @@ _IRREGULAR_PAST = frozenset(
     left lost met paid saw spent told thought went won rolled shut cut moved taught brought didn't
     """.split()
 )
-_ADVERBS = frozenset("probably also then please first second finally additionally lastly".split())
+_ADVERBS = frozenset(
+    """
+    probably also then please first second finally additionally lastly
+    """.split()
+)
 
 _CLOSING = re.compile(
     r"^(?:in conclusion|to conclude|in summary|to summari[sz]e|overall|all in all|by (?:implementing|"
@@ -101,7 +105,9 @@ _CONNECTIVE_START = re.compile(
 )
 _VERB_START = re.compile(r"^\W*(?:" + "|".join(sorted(map(re.escape, _VERBS), key=len, reverse=True)) + r")\b", re.I)
 _CONJUNCTION_START = re.compile(r"^(?:and|but|so|or|also,)\b", re.I)
-_REPORTED_PLAN = re.compile(r"^(?:the|our) (?:plan|idea|intention|goal|assumption|expectation|hope) (?:was|had been)\b", re.I)
+_REPORTED_PLAN = re.compile(
+    r"^(?:the|our) (?:plan|idea|intention|goal|assumption|expectation|hope) (?:was|had been)\b", re.I
+)
 _ANNOUNCES_CHANGES = re.compile(
     r"\b(?:several|some|a few|a number of|the following|these|a series of|a set of) "
     r"(?:changes|steps|measures|improvements|actions|fixes)\b",
@@ -111,19 +117,26 @@ _PASSIVE_PAST = re.compile(
     r"\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:\w+ed|\w+en|sent|made|built|put|set|"
     r"held|kept|brought|done|run|taught|told|found|left|lost|paid|shut|cut|begun)\b"
     r"|\b(?:we|i|they|it|he|she)(?:'ve|’ve|'d|’d| have| has| had)\s+(?:\w+ly\s+)?\w+(?:ed|en|ne|t)\b"
-    r"|\b(?:has|have|had)\s+(?:\w+ly\s+|since\s+|already\s+|now\s+|also\s+|just\s+)?\w+ed\b|\b(?:is|are) now\b|\balready\b|\bdidn't\b|\bdid not\b",
+    r"|\b(?:has|have|had)\s+(?:\w+ly\s+|since\s+|already\s+|now\s+|also\s+|just\s+)?\w+ed\b"
+    r"|\b(?:is|are) now\b|\balready\b|\bdidn't\b|\bdid not\b",
     re.I,
 )
 _STATEMENT = re.compile(
     r"\b(?:is|are|was|were|has|have|had|does|do|did|can|could|may|might|would|seems?|appears?|proved)\b",
     re.I,
 )
-_LEADING_CLAUSE = re.compile(r"^(?:to|before|after|when|while|even when|even if|if|once|since|as|because|given|"
-                             r"during|for|in|on|with|although|though|unless|until)\b[^,]{0,80},\s*", re.I)
+_LEADING_CLAUSE = re.compile(
+    r"^(?:to|before|after|when|while|even when|even if|if|once|since|as|because|given|"
+    r"during|for|in|on|with|although|though|unless|until)\b[^,]{0,80},\s*",
+    re.I,
+)
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
-_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|mr|mrs|dr|no|approx|incl|fig|st|sept?|oct|nov|dec|jan|feb|"
-                           r"mar|apr|jun|jul|aug)\.|\b[A-Z]\.|\b\d+\.)$", re.I)
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:e\.g|i\.e|etc|vs|mr|mrs|dr|no|approx|incl|fig|st|sept?|oct|nov|dec|jan|feb|"
+    r"mar|apr|jun|jul|aug)\.|\b[A-Z]\.|\b\d+\.)$",
+    re.I,
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -233,15 +246,20 @@ def classify(text: str) -> Cue:
         return Cue.IMPERATIVE
     head = " ".join(_first_words(core, 7))
     if first in {"plans", "intends"} or (
-        first.endswith("ing") and len(first) > 5 and first not in _NOT_GERUND and not _PASSIVE_PAST.search(head)
+        first.endswith("ing")
+        and len(first) > 5
+        and first not in _NOT_GERUND
+        and not _PASSIVE_PAST.search(head)
         and not re.search(r"\b(?:is|are|was|were)\b", head)
     ):
         return Cue.FUTURE  # "Developing a feature", "Exploring other data stores": work under way
     if _is_title_adjective(original):
         return Cue.NOUN
     subject_then_verb = len(words) > 1 and first not in _MODIFIERS and _is_past_verb(words[1])
-    if _is_past_verb(first) or subject_then_verb or (
-        len(words) > 2 and first in {"the", "a", "an", "our", "all"} and _is_past_verb(words[2])
+    if (
+        _is_past_verb(first)
+        or subject_then_verb
+        or (len(words) > 2 and first in {"the", "a", "an", "our", "all"} and _is_past_verb(words[2]))
     ):
         return Cue.PAST
     if _PASSIVE_PAST.search(core[:120]):
@@ -253,11 +271,21 @@ def classify(text: str) -> Cue:
 
 # Words before an -ed word that make it an adjective ("More automated alarms"), not a verb.
 _MODIFIERS = frozenset(
-    "more less most better additional new further fully properly all some any no every each automatically "
-    "well poorly clearly".split()
+    """
+    more less most better additional new further fully properly all some any no every each
+    automatically well poorly clearly
+    """.split()
 )
-_NOT_GERUND = frozenset("during nothing something anything everything string morning evening ceiling".split())
-_NOT_PAST = frozenset("need speed feed seed embed proceed succeed exceed red bed shed breed bleed".split())
+_NOT_GERUND = frozenset(
+    """
+    during nothing something anything everything string morning evening ceiling
+    """.split()
+)
+_NOT_PAST = frozenset(
+    """
+    need speed feed seed embed proceed succeed exceed red bed shed breed bleed
+    """.split()
+)
 
 
 def _is_past_verb(word: str) -> bool:

@@ -43,7 +43,9 @@ def read_front_matter(text: str) -> FrontMatter:
         data = tomllib.loads(body) if match["fence"] == "+++" else yaml.safe_load(body)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        return FrontMatter({}, lines, f"front matter is not valid {'TOML' if match['fence'] == '+++' else 'YAML'}: {first}")
+        return FrontMatter(
+            {}, lines, f"front matter is not valid {'TOML' if match['fence'] == '+++' else 'YAML'}: {first}"
+        )
     return FrontMatter(data if isinstance(data, dict) else {}, lines)
 
 
@@ -59,8 +61,13 @@ _START_LINE = re.compile(
     r"^[\s>*_-]*(?:incident\s+)?(?:start(?:ed)?(?:\s+(?:time|date|at))?|began|onset)[*_]*\s*[:：][*_]*\s*(?P<value>.+)$",
     re.I | re.M,
 )
-_DATE_LINE = re.compile(r"^[\s>*_-]*(?:date|incident date|タイムスタンプ)[*_]*\s*[:：][*_]*\s*(?P<value>.+)$", re.I | re.M)
-_SEVERITY = re.compile(r"\b(?:severity|sev(?:erity)?\s*level|sev)\b[*_]*\s*[:：=-]?[*_]*\s*(?P<value>sev\s*-?\s*\d|p\d|\d|critical|high|medium|major|minor|low)\b", re.I)
+_DATE_LINE = re.compile(
+    r"^[\s>*_-]*(?:date|incident date|タイムスタンプ)[*_]*\s*[:：][*_]*\s*(?P<value>.+)$", re.I | re.M
+)
+_SEVERITY = re.compile(
+    r"\b(?:severity|sev(?:erity)?\s*level|sev)\b[*_]*\s*[:：=-]?[*_]*\s*(?P<value>sev\s*-?\s*\d|p\d|\d|critical|high|medium|major|minor|low)\b",
+    re.I,
+)
 _STATUS = re.compile(r"^[\s>*_-]*status[*_]*\s*[:：][*_]*\s*(?P<value>.+)$", re.I | re.M)
 _DRAFT_WORDS = re.compile(r"^(?:draft|wip|work in progress|in review|under review|review|pending|proposed)\b", re.I)
 _REVIEWED_WORDS = re.compile(r"^(?:reviewed|approved|final|complete|completed|published|done|closed|accepted)\b", re.I)
@@ -68,8 +75,18 @@ _PRECURSOR = re.compile(r"\b(?:released|merged|approved|published|opened|proacti
 _SUMMARY = re.compile(r"summary|overview|tl;?dr|what happened|abstract|description", re.I)
 _TIMELINE = re.compile(r"timeline|chronology|sequence of events", re.I)
 _WORDS = re.compile(r"\w+")
-_START_KEYS = ("start", "start_time", "started", "started_at", "start_date", "incident_date",
-               "incident_start", "occurred", "occurred_at", "began")
+_START_KEYS = (
+    "start",
+    "start_time",
+    "started",
+    "started_at",
+    "start_date",
+    "incident_date",
+    "incident_start",
+    "occurred",
+    "occurred_at",
+    "began",
+)
 
 
 def _as_date(value: Any) -> dt.date | None:

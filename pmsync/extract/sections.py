@@ -60,6 +60,8 @@ _TITLE_LINE = re.compile(r"^\s*(?P<title>[^\s.!?][^.!?]{0,80}?)\s*[:：]?\s*$")
 _WORDS = re.compile(r"\w+")
 # "This fixes the issue we had today" is a sentence, not a section title.
 _SENTENCE_START = re.compile(r"^(?:this|that|these|those|it|we|i|you|they|he|she|there)\b", re.I)
+_REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
+_REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
 _NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] ")
 
 
@@ -149,9 +151,8 @@ def _is_report(section: Section) -> bool:
     node: Section | None = section
     while node is not None:
         if node.kind is not SectionKind.NEUTRAL:
-            return node.kind is SectionKind.NEGATIVE and bool(node.title) and bool(
-                re.search(r"timeline|chronology|events|what happened|taken|performed", node.title, re.I)
-            )
+            title = node.title or ""
+            return node.kind is SectionKind.NEGATIVE and bool(_REPORT_TITLE.search(title))
         node = node.parent
     return False
 

@@ -305,9 +305,7 @@ class Api:
 
     def _label_list(self, issue: Issue) -> Response:
         repo = issue.repo
-        return Response(
-            200, [self.render.label(repo, repo.require_label(name)) for name in issue.labels]
-        )
+        return Response(200, [self.render.label(repo, repo.require_label(name)) for name in issue.labels])
 
     # -- repository, user, rate limit ---------------------------------------
 
@@ -656,9 +654,7 @@ class Api:
 
     @handles("issues/list-sub-issues")
     def list_sub_issues(self, call: Call) -> Response:
-        return self._page(
-            call, self._issue(call).sub_issues, lambda i: self.render.issue(i, single=False)
-        )
+        return self._page(call, self._issue(call).sub_issues, lambda i: self.render.issue(i, single=False))
 
     @handles("issues/get-parent")
     def get_parent(self, call: Call) -> Response:
@@ -691,9 +687,7 @@ class Api:
         query = call.arg("q")
         if not query:
             raise invalid("Search", "q", "missing")
-        visible = [
-            repo for repo in self.world.repos.values() if call.token is not None or not repo.private
-        ]
+        visible = [repo for repo in self.world.repos.values() if call.token is not None or not repo.private]
         found = [i for repo in visible for i in repo.live_issues() if _search_hit(i, query)]
         sort = call.arg("sort")
         if sort in ("created", "updated", "comments"):
@@ -703,9 +697,7 @@ class Api:
                 "comments": lambda i: len(i.comments),
             }
             found.sort(key=keys[sort], reverse=call.arg("order", "desc") == "desc")
-        page = self._page(
-            call, found, lambda i: {**self.render.issue(i, single=False), "score": 1.0}
-        )
+        page = self._page(call, found, lambda i: {**self.render.issue(i, single=False), "score": 1.0})
         page.body = {
             "total_count": len(found),
             "incomplete_results": False,

@@ -32,9 +32,7 @@ def node_id(kind: str, number: int) -> str:
 
 
 def _reactions(url: str) -> Json:
-    counts = dict.fromkeys(
-        ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"), 0
-    )
+    counts = dict.fromkeys(("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"), 0)
     return {"url": f"{url}/reactions", "total_count": 0, **counts}
 
 
@@ -311,8 +309,7 @@ class Renderer:
         url = f"{self.repo_url(issue.repo)}/issues/comments/{comment.id}"
         return {
             "url": url,
-            "html_url": f"{WEB}/{issue.repo.full_name}/issues/{issue.number}"
-            f"#issuecomment-{comment.id}",
+            "html_url": f"{WEB}/{issue.repo.full_name}/issues/{issue.number}#issuecomment-{comment.id}",
             "issue_url": self.issue_url(issue),
             "id": comment.id,
             "node_id": node_id("IssueComment", comment.id),

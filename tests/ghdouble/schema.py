@@ -72,9 +72,7 @@ EXTRA_OPERATIONS = (
     ),
 )
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE)
 
 # RFC 3986: a scheme, a colon, then no whitespace ("git:host/path" is a URI).
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
@@ -109,9 +107,7 @@ def to_json_schema(node: Any) -> Any:
     # A property that happens to be called "nullable" maps to a schema
     # object, never a bool, so only the keyword is removed.
     converted = {
-        key: to_json_schema(value)
-        for key, value in node.items()
-        if not (key == "nullable" and isinstance(value, bool))
+        key: to_json_schema(value) for key, value in node.items() if not (key == "nullable" and isinstance(value, bool))
     }
     if node.get("nullable") is True:
         return {"anyOf": [converted, {"type": "null"}]}
@@ -194,8 +190,7 @@ class Spec:
         pointer = (
             "/"
             + "/".join(
-                _pointer_segment(s)
-                for s in ("paths", operation.template, operation.method.lower(), "responses")
+                _pointer_segment(s) for s in ("paths", operation.template, operation.method.lower(), "responses")
             )
             + f"/{status}"
         )
@@ -234,6 +229,4 @@ class Spec:
         if body is None:
             return [f"{operation_id} {status} must have a JSON body"]
         errors = sorted(self.validator(pointer).iter_errors(body), key=relevance)
-        return [
-            f"{operation_id} {status} at {error.json_path}: {error.message}" for error in errors
-        ]
+        return [f"{operation_id} {status} at {error.json_path}: {error.message}" for error in errors]

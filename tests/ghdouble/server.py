@@ -44,9 +44,7 @@ WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 SECONDARY_RATE_LIMIT_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
-RATE_LIMIT_DOCS = (
-    "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
-)
+RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 
 # Loaded once: building the route table and schema registry is the slow part.
 _SPEC = Spec.load()
@@ -109,9 +107,7 @@ class Fault:
             # 403 and 429 are how GitHub signals its secondary rate limit.
             limited = self.status in (403, 429)
             body = {
-                "message": SECONDARY_RATE_LIMIT_MESSAGE
-                if limited
-                else http.HTTPStatus(self.status).phrase,
+                "message": SECONDARY_RATE_LIMIT_MESSAGE if limited else http.HTTPStatus(self.status).phrase,
                 "documentation_url": RATE_LIMIT_DOCS if limited else GENERIC_DOCS,
                 "status": str(self.status),
             }
@@ -182,6 +178,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class GitHubDouble:
+    """GitHub's REST API for issues, in memory, on 127.0.0.1.
+
+    Every response is checked against GitHub's OpenAPI description when
+    `validate` is on; problems land in `violations` (and fail
+    `assert_no_violations`, which the `github_double` fixture calls).
+    """
+
     def __init__(
         self,
         *,
@@ -213,9 +216,7 @@ class GitHubDouble:
         self._server = server
         self._url = f"http://127.0.0.1:{server.server_address[1]}"
         self._api.render.api = self._url
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self._thread.start()
         return self
 
@@ -318,25 +319,19 @@ class GitHubDouble:
                 self._repo(repo), title, HUMAN, state=state, description=description, due_on=due_on
             )
 
-    def add_issue(
-        self, repo: Repo | str, title: str, *, author: str = HUMAN, **fields: Any
-    ) -> Issue:
+    def add_issue(self, repo: Repo | str, title: str, *, author: str = HUMAN, **fields: Any) -> Issue:
         """Open an issue as a human would; `fields` as for `edit_issue`."""
         with self._lock:
             found = self._repo(repo)
             return self._world.create_issue(found, author, title, **self._fields(found, fields))
 
-    def add_comment(
-        self, repo: Repo | str, number: int, body: str, *, author: str = HUMAN
-    ) -> Comment:
+    def add_comment(self, repo: Repo | str, number: int, body: str, *, author: str = HUMAN) -> Comment:
         with self._lock:
             return self._world.add_comment(self.issue(repo, number), author, body)
 
     # -- acting as a human on GitHub ------------------------------------------------
 
-    def edit_issue(
-        self, repo: Repo | str, number: int, *, actor: str = HUMAN, **fields: Any
-    ) -> Issue:
+    def edit_issue(self, repo: Repo | str, number: int, *, actor: str = HUMAN, **fields: Any) -> Issue:
         """Change an issue as a person in the web UI would.
 
         `fields`: title, body, state, state_reason, labels (names, created if
@@ -347,9 +342,7 @@ class GitHubDouble:
             self._world.update_issue(issue, actor, self._fields(issue.repo, fields))
             return issue
 
-    def close_issue(
-        self, repo: Repo | str, number: int, reason: str = "completed", *, actor: str = HUMAN
-    ) -> Issue:
+    def close_issue(self, repo: Repo | str, number: int, reason: str = "completed", *, actor: str = HUMAN) -> Issue:
         return self.edit_issue(repo, number, actor=actor, state="closed", state_reason=reason)
 
     def reopen_issue(self, repo: Repo | str, number: int, *, actor: str = HUMAN) -> Issue:
@@ -359,9 +352,7 @@ class GitHubDouble:
         with self._lock:
             self._world.delete_issue(self.issue(repo, number))
 
-    def transfer_issue(
-        self, repo: Repo | str, number: int, to: Repo | str, *, actor: str = HUMAN
-    ) -> Issue:
+    def transfer_issue(self, repo: Repo | str, number: int, to: Repo | str, *, actor: str = HUMAN) -> Issue:
         with self._lock:
             return self._world.transfer_issue(self.issue(repo, number), self._repo(to), actor)
 
@@ -488,11 +479,7 @@ class GitHubDouble:
         if self._world.clock.timestamp() >= bucket.reset:
             bucket.remaining, bucket.used, bucket.reset = bucket.limit, 0, self._next_reset()
         if bucket.remaining <= 0:
-            who = (
-                "your IP address"
-                if token is None
-                else f"user ID {self._world.user(token.login).id}"
-            )
+            who = "your IP address" if token is None else f"user ID {self._world.user(token.login).id}"
             raise ApiError(
                 403,
                 f"API rate limit exceeded for {who}.",
@@ -529,14 +516,10 @@ class GitHubDouble:
             self._answer_fault(handler, record, fault)
             return
         with self._lock:
-            response, resource = self._dispatch(
-                method, path, operation, params, query, raw, headers
-            )
+            response, resource = self._dispatch(method, path, operation, params, query, raw, headers)
             payload = self._finish(response, resource)
             if self.validate and operation is not None:
-                for problem in _SPEC.response_errors(
-                    operation.operation_id, response.status, response.body
-                ):
+                for problem in _SPEC.response_errors(operation.operation_id, response.status, response.body):
                     self.violations.append(f"{method} {handler.path}: {problem}")
         if fault is not None and fault.interrupts:
             self._answer_fault(handler, record, fault)

@@ -147,11 +147,7 @@ class Repo:
 
     def live_issues(self) -> Iterator[Issue]:
         """Issues the API still shows: not deleted, not moved elsewhere."""
-        return (
-            issue
-            for issue in self.issues.values()
-            if not issue.deleted and issue.transferred_to is None
-        )
+        return (issue for issue in self.issues.values() if not issue.deleted and issue.transferred_to is None)
 
     def next_issue_number(self) -> int:
         return max(self.issues, default=0) + 1
@@ -342,9 +338,7 @@ class World:
         if _snapshot(issue) != before:
             self.touch(issue)
 
-    def _assign(
-        self, issue: Issue, actor: str, changes: Mapping[str, Any], stamp: datetime
-    ) -> None:
+    def _assign(self, issue: Issue, actor: str, changes: Mapping[str, Any], stamp: datetime) -> None:
         for key in ("title", "body", "milestone", "type"):
             if key in changes:
                 setattr(issue, key, changes[key])
@@ -355,9 +349,7 @@ class World:
             self._set_state(issue, changes["state"], changes.get("state_reason"), actor, stamp)
 
     @staticmethod
-    def _set_state(
-        issue: Issue, state: str, reason: str | None, actor: str, stamp: datetime
-    ) -> None:
+    def _set_state(issue: Issue, state: str, reason: str | None, actor: str, stamp: datetime) -> None:
         if state == "closed":
             if issue.state != "closed":
                 issue.closed_at = stamp
