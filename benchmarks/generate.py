@@ -3,7 +3,8 @@
 The documents imitate the shapes found in the shared corpus: YAML, TOML or
 `**Date:**` metadata; ATX, setext, `##NoSpace` and bold-label headings; action
 items as bullets, numbered lists, GFM task lists, tables, bold-title bullets and
-groups under sub-headings; `@login` and `Owner:` owners; ISO and "by May 1" due
+groups (under sub-headings, bold labels or bold bullets with nested entries);
+`@login` and `Owner:` owners; ISO and "by May 1" due
 dates; CRLF line endings; a few Japanese documents. Everything is drawn from the
 `random.Random` passed in, so a seed always gives the same bytes.
 

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-# `tests` is not an installed package and pytest puts only this directory on
-# sys.path; the project root must be there for `from tests.ghdouble import ...`.
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-from tests.ghdouble import GitHubDouble  # noqa: E402
+from tests.ghdouble import GitHubDouble
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -18,13 +18,13 @@ from markdown_it.token import Token
 BlockKind = Literal["heading", "paragraph", "list", "item", "table", "code", "html", "quote", "hr"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
     cells: list[str]
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     kind: BlockKind
     line: int

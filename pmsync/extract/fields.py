@@ -57,7 +57,7 @@ def _owner(draft: Draft, raw: str, context: FieldContext) -> str | None:
     if not name:
         match = _OWNER_FIELD.search(raw)
         name = (match["login"] or match["name"]) if match else ""
-    if not name:
+    if not name and "@" in raw:
         mention = _MENTION.search(raw)
         name = mention["login"] if mention else ""
     name = name.strip().lstrip("@").strip(" .,;")
@@ -98,6 +98,8 @@ def _issue(draft: Draft, raw: str, context: FieldContext) -> IssueRef | None:
             return IssueRef(int(url_match["n"]), url_match["repo"], href)
         return IssueRef(int(tag.lstrip("#")))
     source = draft.cells.get("issue", "") + " " + raw
+    if "#" not in source and "/issues/" not in source:
+        return None
     url_match = _ISSUE_URL.search(source)
     if url_match:
         return IssueRef(int(url_match["n"]), url_match["repo"], url_match.group(0))
@@ -105,6 +107,27 @@ def _issue(draft: Draft, raw: str, context: FieldContext) -> IssueRef | None:
     if short:
         return IssueRef(int(short["n"]), short["repo"])
     return None
+
+
+_FIELD_SUFFIX = re.compile(r"\s*(?:[—–]|\s-|\(|,|;)\s*(?P<tail>[^—–()]*?)\)?\s*\.?$")
+_FIELD_WORDS = re.compile(
+    r"@[\w-]+|\b(?:owner|owners|assignee|due(?: date)?|by|deadline|eta)\b\s*[:\-]?|"
+    r"\d{4}-\d{1,2}-\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|\b\d{4}\b|\band\b|[,;]",
+    re.I,
+)
+
+
+def strip_field_suffix(title: str) -> str:
+    """'Pin the image — @tgarcia, due 2026-06-09' -> 'Pin the image': the owner and
+    due date are fields of the issue, not words of its title."""
+    match = _FIELD_SUFFIX.search(title)
+    if not match or not match["tail"].strip() or match.start() == 0:
+        return title
+    tail = match["tail"]
+    if ("@" in tail or re.search(r"\b(?:due|owner|by)\b", tail, re.I)) and not _FIELD_WORDS.sub("", tail).strip(" .:"):
+        return title[: match.start()].rstrip(" ,;—–-")
+    return title
 
 
 def _key(title: str, seen: dict[str, int]) -> str:
@@ -122,6 +145,7 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
         if not draft.title:
             continue
         raw = " ".join([draft.title, draft.body, *draft.cells.values()])
+        draft.title = strip_field_suffix(draft.title) or draft.title
         due = _due(draft, raw, context)
         status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
         wont = bool(_WONT.search(status) or _WONT.match(draft.title))

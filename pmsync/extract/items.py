@@ -88,8 +88,13 @@ _DONE_MARK = re.compile(r"✅|✔|☑|\bDONE\b|\((?:done|completed?|fixed)\)|\[(
 _SENTENCE_WORDS = re.compile(r"\w+")
 
 
+_MARKUP = re.compile(r"[\[<*_\\]")
+
+
 def _clean(text: str) -> str:
     """Inline Markdown to the words a person reads: links, emphasis, HTML removed."""
+    if not _MARKUP.search(text):
+        return " ".join(text.split())
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
@@ -492,7 +497,7 @@ class ItemCollector:
 
     def _marked(self, block: Block) -> list[Draft]:
         drafts: list[Draft] = []
-        if block.kind in ("paragraph", "heading"):
+        if block.kind in ("paragraph", "heading") and _may_be_marked(block.text):
             for offset, line in enumerate(block.lines):
                 match = _MARKED.match(line)
                 if match:
@@ -509,6 +514,11 @@ def _weak_label_accepted(label: str, body: str) -> bool:
     if is_strong_future(body) and classify(body) is not Cue.STATEMENT:
         return True
     return _accepts(label, Mode.WEAK, prose=False) and (not body or classify(body) not in (Cue.PAST, Cue.STATEMENT))
+
+
+def _may_be_marked(text: str) -> bool:
+    lowered = text.lower()
+    return "action" in lowered or "todo" in lowered or "to-do" in lowered or "follow" in lowered
 
 
 def _is_line_block(lines: list[str]) -> bool:

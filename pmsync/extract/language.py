@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 
 class Cue(Enum):
@@ -65,7 +66,6 @@ _CLOSING = re.compile(
     r"apologies|stay tuned|remember)\b",
     re.I,
 )
-_INTRO_END = re.compile(r"[:：]\s*(?:\*\*|__)?\s*$")
 _FORWARD_INTRO = re.compile(
     r"\b(?:will|shall|'ll|’ll|going to|plan|planning|focus(?:ed|ing)? on|prevent|future|next|"
     r"following (?:corrective|preventive|preventative|measures|actions|tasks|steps|changes|improvements)|"
@@ -117,7 +117,8 @@ _PASSIVE_PAST = re.compile(
     r"\b(?:was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:\w+ed|\w+en|sent|made|built|put|set|"
     r"held|kept|brought|done|run|taught|told|found|left|lost|paid|shut|cut|begun)\b"
     r"|\b(?:we|i|they|it|he|she)(?:'ve|’ve|'d|’d| have| has| had)\s+(?:\w+ly\s+)?\w+(?:ed|en|ne|t)\b"
-    r"|\b(?:has|have|had)\s+(?:\w+ly\s+|since\s+|already\s+|now\s+|also\s+|just\s+)?\w+ed\b"
+    r"|(?<!would )(?<!could )(?<!should )(?<!might )(?<!must )(?<!may )"
+    r"\b(?:has|have|had)\s+(?:\w+ly\s+|since\s+|already\s+|now\s+|also\s+|just\s+)?\w+ed\b"
     r"|\b(?:is|are) now\b|\balready\b|\bdidn't\b|\bdid not\b",
     re.I,
 )
@@ -165,10 +166,12 @@ def _is_title_adjective(words: list[str]) -> bool:
     return len(words) > 1 and words[0].lower().endswith("ed") and words[1][:1].isupper()
 
 
+@lru_cache(maxsize=8192)
 def is_strong_future(text: str) -> bool:
     return bool(_STRONG_FUTURE.search(text))
 
 
+@lru_cache(maxsize=8192)
 def is_future(text: str) -> bool:
     return bool(_STRONG_FUTURE.search(text) or _WEAK_FUTURE.search(text))
 
@@ -191,11 +194,15 @@ def main_clause(text: str) -> str:
     return _LEADING_CLAUSE.sub("", text.strip(), count=1) or text
 
 
+def ends_with_colon(text: str) -> bool:
+    return text.rstrip().rstrip("*_").rstrip().endswith((":", "："))
+
+
 def is_forward_intro(text: str) -> bool:
     """'To prevent this, the following measures will be taken:' introduces follow-up work."""
     text = text.strip()
     return (
-        bool(_INTRO_END.search(text))
+        ends_with_colon(text)
         and len(_WORD.findall(text)) >= 3
         and bool(_FORWARD_INTRO.search(text))
         and not _PAST_INTRO.search(text)
@@ -218,11 +225,12 @@ def is_imperative(text: str) -> bool:
     return bool(words) and words[0].lower() in _VERBS and sentence[:1].isupper()
 
 
+@lru_cache(maxsize=8192)
 def classify(text: str) -> Cue:
     text = text.strip().strip("*_").strip()
     if _CLOSING.match(text):
         return Cue.CLOSING
-    if _INTRO_END.search(text) and len(_WORD.findall(text)) >= 5:
+    if ends_with_colon(text) and len(_WORD.findall(text)) >= 5:
         return Cue.INTRO
     if _REPORTED_PLAN.match(text):
         return Cue.STATEMENT

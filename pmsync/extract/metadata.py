@@ -23,6 +23,8 @@ from pmsync.model import Incident, ReviewStatus
 LABEL_LIMIT = 50  # GitHub's maximum label name length
 LABEL_PREFIX = "incident:"
 
+# libyaml's loader when PyYAML was built with it: front matter is on every document's path.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FRONT_MATTER = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<body>.*?\n)?(?P=fence)[ \t]*(?:\n|\Z)", re.S)
 
 
@@ -40,7 +42,7 @@ def read_front_matter(text: str) -> FrontMatter:
     body = match["body"] or ""
     lines = match.group(0).count("\n") + (0 if match.group(0).endswith("\n") else 1)
     try:
-        data = tomllib.loads(body) if match["fence"] == "+++" else yaml.safe_load(body)
+        data = tomllib.loads(body) if match["fence"] == "+++" else yaml.load(body, Loader=_YAML_LOADER)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         return FrontMatter(
@@ -166,7 +168,8 @@ def incident_date(root: Section, text: str, title: str | None, matter: dict[str,
     for key in _START_KEYS:
         if key in matter and (date := _as_date(matter[key])):
             return date
-    start = _START_LINE.search(text)
+    lowered = text.lower()
+    start = _START_LINE.search(text) if ("start" in lowered or "began" in lowered or "onset" in lowered) else None
     if start and (date := first_date(start["value"])):
         return date
     date = _summary_date(root)
@@ -177,7 +180,7 @@ def incident_date(root: Section, text: str, title: str | None, matter: dict[str,
     date = _timeline_date(root)
     if date:
         return date
-    line = _DATE_LINE.search(text)
+    line = _DATE_LINE.search(text) if ("date" in lowered or "タイムスタンプ" in text) else None
     if line and (date := first_date(line["value"])):
         return date
     for section in root.walk():
@@ -246,7 +249,8 @@ def severity(text: str, matter: dict[str, Any]) -> str | None:
     for key in ("severity", "sev", "impact_level"):
         if key in matter and matter[key] is not None:
             return _normalize_severity(str(matter[key]))
-    match = _SEVERITY.search(text[:20000])
+    head = text[:20000]
+    match = _SEVERITY.search(head) if "sev" in head.lower() else None
     return _normalize_severity(match["value"]) if match else None
 
 
@@ -260,7 +264,8 @@ def _normalize_severity(value: str) -> str:
 def review_status(text: str, matter: dict[str, Any]) -> ReviewStatus | None:
     value = matter.get("status") or matter.get("review_status") or matter.get("state")
     if value is None:
-        match = _STATUS.search(text[:20000])
+        head = text[:20000]
+        match = _STATUS.search(head) if "status" in head.lower() else None
         value = match["value"] if match else None
     if not isinstance(value, str):
         return None

@@ -62,7 +62,7 @@ _WORDS = re.compile(r"\w+")
 _SENTENCE_START = re.compile(r"^(?:this|that|these|those|it|we|i|you|they|he|she|there)\b", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
-_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] ")
+_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]")
 
 
 def is_emphasis_title(text: str) -> str | None:
@@ -85,7 +85,8 @@ def _plain_title(line: str, vocabulary: Vocabulary, max_words: int = 8) -> str |
     if not match or line.strip().startswith(("-", "*", "+", ">", "|", "`", "#")):
         return None
     title = match["title"]
-    if len(_WORDS.findall(title)) > max_words or _NOT_A_TITLE.search(title) or _SENTENCE_START.match(title):
+    too_long = len(_WORDS.findall(title)) > max_words or len(title) > 60
+    if too_long or _NOT_A_TITLE.search(title) or _SENTENCE_START.match(title):
         return None
     if vocabulary.classify(title) is SectionKind.NEUTRAL:
         return None
@@ -93,6 +94,10 @@ def _plain_title(line: str, vocabulary: Vocabulary, max_words: int = 8) -> str |
 
 
 def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _Head]:
+    text = block.text
+    if "#" not in text and "\n" not in text and (len(text) > 100 or text.endswith((".", "!", "?"))):
+        yield block  # a plain sentence: the common case, decided without regexes
+        return
     lines = block.lines
     emphasis = is_emphasis_title(block.text)
     if emphasis is not None:

@@ -10,8 +10,7 @@ lists are extended from the config (`sections.followup`, `sections.ignore`).
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -58,6 +57,8 @@ class Vocabulary:
     weak: re.Pattern[str]
     negative: re.Pattern[str]
     done_qualifiers: re.Pattern[str]
+    # Titles repeat across documents ('Action Items', 'Timeline'): classify each once.
+    _cache: dict[tuple[str, bool, bool], SectionKind] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, extra_followup: tuple[str, ...] = (), extra_ignore: tuple[str, ...] = ()) -> Vocabulary:
@@ -78,6 +79,15 @@ class Vocabulary:
         """Kind of a section title. Inside a follow-up section ('**Incident response
         and monitoring:**') only a done-qualifier makes a title negative; inside a
         report of the incident ('Client releases') only explicit words make it follow-up."""
+        cache_key = (title, inside_followup, inside_report)
+        cached = self._cache.get(cache_key)
+        if cached is None:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            cached = self._cache[cache_key] = self._classify(title, inside_followup, inside_report)
+        return cached
+
+    def _classify(self, title: str, inside_followup: bool, inside_report: bool) -> SectionKind:
         text = normalize_title(title).lower()
         if not text:
             return SectionKind.NEUTRAL
@@ -95,15 +105,19 @@ class Vocabulary:
 DEFAULT_VOCABULARY = Vocabulary.build()
 
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+# Emoji and pictographs ('🚨 Incident report', '✅ Done'): decoration, not words.
+_SYMBOLS = re.compile("[\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2b00-\u2bff\ufe0f\u200d\U0001f000-\U0001faff]")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _DECORATION = re.compile(r"^[\s#>*_`~\d.)(-]+|[\s#*_`~:：.]+$")
 
 
 def normalize_title(title: str) -> str:
     """'## :memo: **1. Action Items:**' -> 'Action Items'."""
-    text = _LINK.sub(r"\1", title)
-    text = _SHORTCODE.sub(" ", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in {"So", "Sk", "Cs", "Co"})
+    text = _LINK.sub(r"\1", title) if "[" in title else title
+    if ":" in text:
+        text = _SHORTCODE.sub(" ", text)
+    if not text.isascii():
+        text = _SYMBOLS.sub("", text)
     text = text.replace("**", "").replace("__", "")
     text = _DECORATION.sub("", text)
     text = _DECORATION.sub("", text)
