@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,12 +54,32 @@ def discover(arguments: list[str], config: Config) -> list[str]:
                 for p in sorted(config.root.glob(pattern))
                 if p.is_file()
             )
-    excluded = {str(p.relative_to(config.root)) for pattern in config.exclude for p in config.root.glob(pattern)}
     unique: list[str] = []
     for name in found:
-        if name not in unique and name not in excluded:
+        if name not in unique and not is_excluded(name, config, relative_to_root=not arguments):
             unique.append(name)
     return unique
+
+
+def is_excluded(name: str, config: Config, *, relative_to_root: bool) -> bool:
+    """Whether the config's `exclude` globs match the file or a folder it is in.
+    Globs are relative to the config's folder, wherever pmsync runs from."""
+    if not config.exclude:
+        return False
+    path = Path(name) if not relative_to_root else config.root / name
+    try:
+        relative = path.resolve().relative_to(config.root.resolve())
+    except ValueError:
+        return False  # outside the config's folder: no exclude pattern can name it
+    candidates = [relative.as_posix(), *(parent.as_posix() for parent in relative.parents if parent.parts)]
+    for pattern in config.exclude:
+        folder_pattern = pattern[:-3] if pattern.endswith("/**") else None
+        for candidate in candidates:
+            if fnmatch.fnmatchcase(candidate, pattern) or (folder_pattern and fnmatch.fnmatchcase(candidate, folder_pattern)):
+                return True
+            if pattern.startswith("**/") and fnmatch.fnmatchcase(candidate, pattern[3:]):
+                return True
+    return False
 
 
 def read_source(path: str, root: Path | None = None) -> Source:

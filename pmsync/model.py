@@ -23,6 +23,7 @@ class IssueRef:
     number: int
     repo: str | None = None  # "owner/name" when the reference names one
     url: str | None = None
+    bound: bool = False  # written by pmsync next to the item: the item's identity
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Item:
     due_text: str | None = None  # the phrase the due date came from (for lint messages)
     due_unparseable: bool = False  # the item names a due date pmsync cannot read
     anchor_line: int = 0  # 1-based line where the item's own text ends: its issue link goes there
+    agreed_state: IssueState | None = None  # the state pmsync last wrote next to the item
+    shown_assignee: str | None = None  # the assignee pmsync last wrote next to the item
+    cell: int | None = None  # table rows: the 0-based column where the issue link goes
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pmsync.extract.dates import Due, find_due, parse_due_value
 from pmsync.extract.items import Draft
+from pmsync.links import Span
 from pmsync.model import IssueRef, Item, Kind, Priority
 
 _MENTION = re.compile(r"(?<![\w/`.])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w/-])")
@@ -50,6 +51,17 @@ class FieldContext:
     incident_date: dt.date | None
     references: dict[str, Any]  # markdown-it link reference definitions, keys upper-cased
     owners: dict[str, str]  # config aliases: name -> GitHub login
+    spans: dict[int, Span]  # pmsync's own span on each 0-based line (issue link and status)
+    blank_lines: frozenset[int] = frozenset()  # 0-based lines with nothing on them
+
+    def span_for(self, draft: Draft) -> Span | None:
+        """The span written for this item: on its anchor line, else anywhere in it."""
+        if draft.anchor in self.spans:
+            return self.spans[draft.anchor]
+        for line in range(draft.line, max(draft.end, draft.line + 1)):
+            if line in self.spans:
+                return self.spans[line]
+        return None
 
 
 def _owner(draft: Draft, raw: str, context: FieldContext) -> str | None:
@@ -97,7 +109,7 @@ def _issue(draft: Draft, raw: str, context: FieldContext) -> IssueRef | None:
         if url_match:
             return IssueRef(int(url_match["n"]), url_match["repo"], href)
         return IssueRef(int(tag.lstrip("#")))
-    source = draft.cells.get("issue", "") + " " + raw
+    source = " ".join([draft.cells.get("issue", ""), draft.source, raw])
     if "#" not in source and "/issues/" not in source:
         return None
     url_match = _ISSUE_URL.search(source)
@@ -138,6 +150,14 @@ def _key(title: str, seen: dict[str, int]) -> str:
     return digest if count == 1 else f"{digest}-{count}"
 
 
+def _last_line(draft: Draft, context: FieldContext) -> int:
+    """1-based last line of the item, not counting blank lines markdown-it includes."""
+    end = max(draft.end, draft.line + 1)
+    while end > draft.line + 1 and (end - 1) in context.blank_lines:
+        end -= 1
+    return end
+
+
 def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
     items: list[Item] = []
     seen: dict[str, int] = {}
@@ -147,6 +167,7 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
         raw = " ".join([draft.title, draft.body, *draft.cells.values()])
         draft.title = strip_field_suffix(draft.title) or draft.title
         due = _due(draft, raw, context)
+        span = context.span_for(draft)
         status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
         wont = bool(_WONT.search(status) or _WONT.match(draft.title))
         items.append(
@@ -161,13 +182,16 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
                 kind=_kind(draft),
                 done=draft.done and not wont,
                 wont_do=wont,
-                issue=_issue(draft, raw, context),
+                issue=span.ref if span else _issue(draft, raw, context),
                 line=draft.line + 1,
-                end_line=max(draft.end, draft.line + 1),
+                end_line=_last_line(draft, context),
                 section=draft.section,
                 due_text=due.phrase if due else None,
                 due_unparseable=bool(due and due.unparseable and due.date is None),
                 anchor_line=draft.anchor + 1,
+                agreed_state=span.state if span else None,
+                shown_assignee=span.assignee if span else None,
+                cell=draft.cell,
             )
         )
     return items

@@ -54,6 +54,8 @@ class Draft:
     label: bool = False
     done: bool = False
     cells: dict[str, str] = field(default_factory=dict)  # table column role -> cell text
+    source: str = ""  # the entry's Markdown as written, for fields that live in link targets
+    cell: int | None = None  # table rows: the column where pmsync writes the issue link
     tags: dict[str, str] = field(default_factory=dict)  # priority / kind / issue written as a prefix
 
     @property
@@ -299,8 +301,12 @@ class ItemCollector:
                     out.extend(found)
                     previous = found or previous
                     continue
-            elif block.kind == "quote" and block_mode is None:
+            elif block.kind == "quote" and block_mode is not Mode.STRONG:
                 found = self._marked(block)
+            if block_mode is Mode.WEAK and block.kind in ("list", "paragraph"):
+                # Outside follow-up sections a line marked "TODO:" counts however it is written.
+                taken = {d.line for d in found}
+                found.extend(d for d in self._marked(block) if d.line not in taken)
             forward_intro = False
             out.extend(found)
             previous = found or previous
@@ -315,9 +321,18 @@ class ItemCollector:
         self, block: Block, mode: Mode, group: str | None, section: Section, *, nested: bool = False
     ) -> list[Draft]:
         drafts: list[Draft] = []
-        for entry in block.children:
-            if entry.kind == "item":
-                drafts.extend(self._entry(entry, mode, group, section))
+        entries = [entry for entry in block.children if entry.kind == "item"]
+        for entry in entries:
+            drafts.extend(self._entry(entry, mode, group, section))
+        if mode is Mode.WEAK and len(entries) >= 3 and len(entries) > len(drafts) and len(drafts) * 3 >= len(entries) * 2:
+            # Most entries commit to work: the list is a list of measures, so the
+            # rest ("More alerting for X") are measures too, unless they report or observe.
+            taken = {d.line for d in drafts}
+            for entry in entries:
+                if entry.line not in taken:
+                    extra = self._entry(entry, Mode.STRONG, group, section)
+                    drafts.extend(d for d in extra if d.cue not in (Cue.PAST, Cue.STATEMENT))
+            drafts.sort(key=lambda d: d.line)
         # Reports mixed with plans are judged over the whole list, groups included.
         return drafts if nested else _drop_reports(drafts)
 
@@ -354,6 +369,7 @@ class ItemCollector:
                 draft.text.extend(_block_text(details))
         out: list[Draft] = []
         if draft is not None:
+            draft.source = lead
             draft.tags.update(tags)
             draft.done = bool(checked) or draft.done
             if checked is None and (draft.cue is Cue.PAST or _DONE_MARK.search(lead)):
@@ -374,6 +390,9 @@ class ItemCollector:
         self, lead: str, mode: Mode, entry: Block, anchor: int, group: str | None, section: Section
     ) -> Draft | None:
         """One entry of a list or a plain block: its first sentence is the title."""
+        marked = _MARKED.match(lead)
+        if marked:
+            lead = marked["rest"]
         parts = sentences(_clean(lead))
         if not parts:
             return None
@@ -502,7 +521,7 @@ class ItemCollector:
                 match = _MARKED.match(line)
                 if match:
                     number = block.line + offset
-                    drafts.append(Draft(_title(match["rest"]), number, number + 1, number, None, None))
+                    drafts.append(Draft(_title(match["rest"]), number, number + 1, number, None, None, source=line))
         for child in block.children:
             drafts.extend(self._marked(child))
         return drafts
@@ -616,6 +635,8 @@ def _row_draft(row: Row, roles: dict[str, int], group: str | None, section: Sect
         return None
     cells = {role: _clean(cell(role)) for role in roles if role != "title" and cell(role).strip()}
     draft = Draft(title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN)
+    draft.source = " | ".join(row.cells)
+    draft.cell = roles.get("issue", roles.get("status", roles["title"]))
     status = " ".join(cells.get(role, "") for role in ("status", "issue"))
     if re.search(r"\b(?:done|completed?|fixed|resolved|closed|shipped)\b|✅|✔", status, re.I) and not re.search(
         r"\b(?:not done|todo|in progress)\b", status, re.I

@@ -45,7 +45,8 @@ _VERBS = frozenset(
     schedule script secure send separate set setup share ship simplify simulate split stabilize
     stabilise standardize standardise start stop store streamline strengthen stress-test switch sync
     talk teach test throttle track train transfer trigger try tune turn unblock unify update upgrade
-    use validate verify watch work wrap write don't dont always
+    use validate verify watch work wrap write don't dont always take snapshot backup cache pause rerun
+    re-run rehearse drill practice
     """.split()
 )
 _IRREGULAR_PAST = frozenset(
@@ -133,9 +134,10 @@ _LEADING_CLAUSE = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+# "e.g." or "Sept." ends no sentence, nor does the "1." that numbers one.
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|mr|mrs|dr|no|approx|incl|fig|st|sept?|oct|nov|dec|jan|feb|"
-    r"mar|apr|jun|jul|aug)\.|\b[A-Z]\.|\b\d+\.)$",
+    r"mar|apr|jun|jul|aug)\.|\b[A-Z]\.|^\s*\d{1,2}\.)$",
     re.I,
 )
 

@@ -1,0 +1,94 @@
+"""The text pmsync owns inside a postmortem: one span next to each tracked item.
+
+    - Add alerting on replication lag · [#123](https://github.com/acme/pm/issues/123) · open
+    | Rotate keys | @bob | 2024-05-01 | · [#124](https://github.com/acme/pm/issues/124) · done 2024-05-03 |
+
+The span starts with " · [#N](URL)" — the issue link that binds the item to its
+issue (DESIGN.md, Identity) — and may go on with the status pmsync last agreed
+with GitHub: " · open", " · done YYYY-MM-DD", " · won't do YYYY-MM-DD", then
+" · @login" when the assignee differs from the written owner. Nothing else is
+pmsync's: text a person writes after the span is theirs, and is not matched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pmsync.model import IssueRef, IssueState
+
+SEPARATOR = " · "
+_SPAN = re.compile(
+    r" · \[#(?P<number>\d{1,9})\]\((?P<url>https?://[^\s()]+?/(?P<repo>[\w.-]+/[\w.-]+)/issues/(?P=number))\)"
+    r"(?: · (?P<state>open|done|won't do)(?: (?P<date>\d{4}-\d{2}-\d{2}))?)?"
+    r"(?: · @(?P<assignee>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})))?"
+    r"(?=\s*(?:\||\\?$|\s{2,}$|$))"
+)
+_STATE_WORDS: dict[str, IssueState] = {"open": "open", "done": "completed", "won't do": "not_planned"}
+_STATE_TEXT: dict[IssueState, str] = {"open": "open", "completed": "done", "not_planned": "won't do"}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A span found on one line: where it is and what it says."""
+
+    line: int  # 0-based line index
+    start: int  # character offsets within the decoded line
+    end: int
+    ref: IssueRef
+    state: IssueState | None  # the state pmsync last wrote: the three-way sync's agreed value
+    date: dt.date | None
+    assignee: str | None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a span should say."""
+
+    number: int
+    url: str
+    state: IssueState | None = None
+    date: dt.date | None = None
+    assignee: str | None = None
+
+
+def find_spans(line: str, index: int) -> list[Span]:
+    if " · [#" not in line:
+        return []
+    spans: list[Span] = []
+    for match in _SPAN.finditer(line):
+        state = _STATE_WORDS.get(match["state"]) if match["state"] else None
+        date = dt.date.fromisoformat(match["date"]) if match["date"] else None
+        ref = IssueRef(int(match["number"]), match["repo"], match["url"], bound=True)
+        spans.append(Span(index, match.start(), match.end(), ref, state, date, match["assignee"]))
+    return spans
+
+
+def strip_spans(text: str) -> tuple[str, dict[int, Span]]:
+    """The text without pmsync's spans (so extraction never sees its own words),
+    and the span found on each line."""
+    if " · [#" not in text:
+        return text, {}
+    lines = text.split("\n")
+    found: dict[int, Span] = {}
+    for index, line in enumerate(lines):
+        spans = find_spans(line, index)
+        if not spans:
+            continue
+        found[index] = spans[-1]
+        for span in reversed(spans):
+            line = line[: span.start] + line[span.end :]
+        lines[index] = line
+    return "\n".join(lines), found
+
+
+def render(status: Status) -> str:
+    text = f"{SEPARATOR}[#{status.number}]({status.url})"
+    if status.state is not None:
+        text += f"{SEPARATOR}{_STATE_TEXT[status.state]}"
+        if status.date is not None and status.state != "open":
+            text += f" {status.date.isoformat()}"
+    if status.assignee:
+        text += f"{SEPARATOR}@{status.assignee}"
+    return text

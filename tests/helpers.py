@@ -1,0 +1,86 @@
+"""Small helpers shared by the extraction and CLI tests (no fixtures: conftest is not ours)."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pmsync.cli import main
+from pmsync.config import Config
+from pmsync.extract import extract_document
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pmsync.model import Item, Postmortem
+
+FORMATS = Path(__file__).parent / "fixtures" / "formats"
+
+
+def doc(text: str) -> str:
+    """A Markdown document written indented in a test, dedented, without its first newline."""
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def extract(text: str | bytes, path: str = "doc.md", config: Config | None = None) -> Postmortem:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return extract_document(path, data, config or Config())
+
+
+def extract_fixture(name: str, config: Config | None = None) -> Postmortem:
+    path = FORMATS / name
+    return extract_document(path.name, path.read_bytes(), config or Config())
+
+
+def titles(pm: Postmortem) -> list[str]:
+    return [item.title for item in pm.items]
+
+
+def item_titled(pm: Postmortem, title: str) -> Item:
+    """The one item whose title is `title`; fails with the titles found otherwise."""
+    found = [item for item in pm.items if item.title == title]
+    assert len(found) == 1, f"expected one item titled {title!r}, found titles {titles(pm)!r}"
+    return found[0]
+
+
+def item_starting(pm: Postmortem, prefix: str) -> Item:
+    """The one item whose title starts with `prefix`."""
+    found = [item for item in pm.items if item.title.startswith(prefix)]
+    assert len(found) == 1, f"expected one item starting {prefix!r}, found titles {titles(pm)!r}"
+    return found[0]
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.strip()]
+
+    @property
+    def out_lines(self) -> list[str]:
+        return [line for line in self.out.splitlines() if line.strip()]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
+    """Run `pmsync argv...` in process; the exit code and what it printed."""
+    capsys.readouterr()  # drop anything printed before
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err, captured.err
+    assert "internal error" not in captured.err, captured.err
+    return Run(code, captured.out, captured.err)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
