@@ -108,11 +108,13 @@ def run(directory: Path, count: int, seed: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench_scan",
-        description="Time pmsync's extraction against markdown-it-py's bare parse.")
+        description="Time pmsync's extraction against markdown-it-py's bare parse.",
+    )
     parser.add_argument("--count", type=int, default=10_000, help="documents (10000)")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (1)")
-    parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="generate into DIR (new or empty) and leave the files there")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="generate into DIR (new or empty) and leave the files there"
+    )
     args = parser.parse_args(argv)
     if args.keep is None:
         with tempfile.TemporaryDirectory(prefix="pmsync-bench-") as tmp:

@@ -37,11 +37,26 @@ FILES_PER_FOLDER = 1000
 # ---------------------------------------------------------------------------
 
 SERVICES = (
-    "checkout-api", "payments-gateway", "search-indexer", "auth-service",
-    "notifications-worker", "billing-export", "media-transcoder", "inventory-sync",
-    "profile-api", "ledger-service", "report-builder", "edge-proxy", "session-store",
-    "ingest-pipeline", "webhooks-dispatcher", "feature-flags", "orders-api",
-    "geo-lookup", "thumbnail-service", "audit-log",
+    "checkout-api",
+    "payments-gateway",
+    "search-indexer",
+    "auth-service",
+    "notifications-worker",
+    "billing-export",
+    "media-transcoder",
+    "inventory-sync",
+    "profile-api",
+    "ledger-service",
+    "report-builder",
+    "edge-proxy",
+    "session-store",
+    "ingest-pipeline",
+    "webhooks-dispatcher",
+    "feature-flags",
+    "orders-api",
+    "geo-lookup",
+    "thumbnail-service",
+    "audit-log",
 )
 # (English, Japanese) names of the shared systems an incident involves.
 DEPENDENCIES = (
@@ -59,23 +74,42 @@ DEPENDENCIES = (
     ("the CDN origin pool", "CDN オリジン"),
 )
 REGIONS = ("us-east-1", "eu-west-1", "ap-south-1", "eu-central-1", "us-west-2")
-TEAMS = ("Platform", "Payments", "Storage", "SRE", "Core API", "Data Infrastructure",
-         "Edge", "Identity", "Search", "Billing")
+TEAMS = (
+    "Platform",
+    "Payments",
+    "Storage",
+    "SRE",
+    "Core API",
+    "Data Infrastructure",
+    "Edge",
+    "Identity",
+    "Search",
+    "Billing",
+)
 PEOPLE = (
-    ("amina", "Amina Yusuf"), ("kwame", "Kwame Asante"), ("lchen", "Lena Chen"),
-    ("mrossi", "Marco Rossi"), ("priya-k", "Priya Kumar"), ("tgarcia", "Tomás García"),
-    ("soboyle", "Siobhan O'Boyle"), ("snakamura", "Sora Nakamura"),
-    ("hfischer", "Hanna Fischer"), ("dkowalski", "Dawid Kowalski"),
-    ("rmensah", "Rita Mensah"), ("ebakker", "Eva Bakker"), ("vlopez", "Valeria López"),
-    ("ncarter", "Noah Carter"), ("yokafor", "Yemi Okafor"), ("ilind", "Ingrid Lind"),
+    ("amina", "Amina Yusuf"),
+    ("kwame", "Kwame Asante"),
+    ("lchen", "Lena Chen"),
+    ("mrossi", "Marco Rossi"),
+    ("priya-k", "Priya Kumar"),
+    ("tgarcia", "Tomás García"),
+    ("soboyle", "Siobhan O'Boyle"),
+    ("snakamura", "Sora Nakamura"),
+    ("hfischer", "Hanna Fischer"),
+    ("dkowalski", "Dawid Kowalski"),
+    ("rmensah", "Rita Mensah"),
+    ("ebakker", "Eva Bakker"),
+    ("vlopez", "Valeria López"),
+    ("ncarter", "Noah Carter"),
+    ("yokafor", "Yemi Okafor"),
+    ("ilind", "Ingrid Lind"),
 )
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 STATUSES = ("draft", "reviewed", "final", "complete")
 TIMEZONES = ("UTC", "UTC", "UTC", "PST", "CET", "JST")
 
 KINDS = ("mitigate", "prevent", "detect", "process")
-GROUP_TITLES = {"prevent": "Prevent", "detect": "Detect", "mitigate": "Mitigate",
-                "process": "Process"}
+GROUP_TITLES = {"prevent": "Prevent", "detect": "Detect", "mitigate": "Mitigate", "process": "Process"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +126,9 @@ class _Scenario:
 
 SCENARIOS = (
     _Scenario(
-        "db-failover", "{Service} outage during database failover", "PrimaryUnreachable",
+        "db-failover",
+        "{Service} outage during database failover",
+        "PrimaryUnreachable",
         (
             "An automated failover of {dep} promoted a replica that was {minutes} minutes "
             "behind, and {service} kept its connection pool pointed at the old primary.",
@@ -106,22 +142,32 @@ SCENARIOS = (
             "The replication backlog was replayed from the write-ahead log archive.",
         ),
         (
-            ("Re-resolve the database address on every new pool connection",
-             "Stop caching the primary's address so a failover is picked up within seconds.",
-             "prevent"),
-            ("Add a write check to the {service} readiness probe",
-             "Instances that cannot write should be taken out of rotation automatically.",
-             "detect"),
-            ("Run a game day for database failover every quarter",
-             "Exercise the failover path end to end with the owning teams present.",
-             "process"),
-            ("Alert when replication lag on {dep} exceeds 30 seconds",
-             "Page the storage on-call before a lagging replica can be promoted.",
-             "detect"),
+            (
+                "Re-resolve the database address on every new pool connection",
+                "Stop caching the primary's address so a failover is picked up within seconds.",
+                "prevent",
+            ),
+            (
+                "Add a write check to the {service} readiness probe",
+                "Instances that cannot write should be taken out of rotation automatically.",
+                "detect",
+            ),
+            (
+                "Run a game day for database failover every quarter",
+                "Exercise the failover path end to end with the owning teams present.",
+                "process",
+            ),
+            (
+                "Alert when replication lag on {dep} exceeds 30 seconds",
+                "Page the storage on-call before a lagging replica can be promoted.",
+                "detect",
+            ),
         ),
     ),
     _Scenario(
-        "cert-expiry", "Expired TLS certificate on {service}", "CertificateExpired",
+        "cert-expiry",
+        "Expired TLS certificate on {service}",
+        "CertificateExpired",
         (
             "The TLS certificate for {service} expired at {start} {tz} because the renewal job "
             "had been failing silently for {count} days.",
@@ -133,22 +179,32 @@ SCENARIOS = (
             "The renewal job was fixed and re-run against every certificate it manages.",
         ),
         (
-            ("Alert 21 days before any certificate expires",
-             "Cover every certificate in the inventory, whichever provider issued it.",
-             "detect"),
-            ("Make the renewal job fail loudly",
-             "A failed renewal should page the owning team instead of logging a warning.",
-             "detect"),
-            ("Move {service} certificates to automated issuance",
-             "Use the same ACME-based flow as the rest of the edge fleet.",
-             "prevent"),
-            ("Document the manual certificate rotation procedure",
-             "Add the steps we used during the incident to the {team} runbook.",
-             "mitigate"),
+            (
+                "Alert 21 days before any certificate expires",
+                "Cover every certificate in the inventory, whichever provider issued it.",
+                "detect",
+            ),
+            (
+                "Make the renewal job fail loudly",
+                "A failed renewal should page the owning team instead of logging a warning.",
+                "detect",
+            ),
+            (
+                "Move {service} certificates to automated issuance",
+                "Use the same ACME-based flow as the rest of the edge fleet.",
+                "prevent",
+            ),
+            (
+                "Document the manual certificate rotation procedure",
+                "Add the steps we used during the incident to the {team} runbook.",
+                "mitigate",
+            ),
         ),
     ),
     _Scenario(
-        "dns-outage", "Internal DNS resolution failures in {region}", "DNSLookupFailures",
+        "dns-outage",
+        "Internal DNS resolution failures in {region}",
+        "DNSLookupFailures",
         (
             "A change to the resolver configuration lowered the cache size on "
             "{dep}, and the resolvers started evicting records under normal load.",
@@ -160,19 +216,27 @@ SCENARIOS = (
             "Traffic was shifted to the secondary region until lookups were healthy again.",
         ),
         (
-            ("Add a canary stage to resolver configuration changes",
-             "Roll resolver changes to one availability zone first and watch lookup errors.",
-             "prevent"),
-            ("Alert on DNS lookup error rate per region",
-             "The alert should fire on errors, not only on resolver pod restarts.",
-             "detect"),
-            ("Cache critical service addresses locally",
-             "Let services keep working on stale records when the resolvers are unreachable.",
-             "mitigate"),
+            (
+                "Add a canary stage to resolver configuration changes",
+                "Roll resolver changes to one availability zone first and watch lookup errors.",
+                "prevent",
+            ),
+            (
+                "Alert on DNS lookup error rate per region",
+                "The alert should fire on errors, not only on resolver pod restarts.",
+                "detect",
+            ),
+            (
+                "Cache critical service addresses locally",
+                "Let services keep working on stale records when the resolvers are unreachable.",
+                "mitigate",
+            ),
         ),
     ),
     _Scenario(
-        "disk-full", "{Service} disk exhaustion", "DiskAlmostFull",
+        "disk-full",
+        "{Service} disk exhaustion",
+        "DiskAlmostFull",
         (
             "Debug logging was left enabled on {service} after a previous investigation, and "
             "the data volume filled up in {count} hours.",
@@ -184,22 +248,32 @@ SCENARIOS = (
             "The data volume was grown by 200 GB as a temporary measure.",
         ),
         (
-            ("Cap the total size of rotated logs",
-             "Configure log rotation with a total size limit on every {service} host.",
-             "prevent"),
-            ("Alert when any data volume is 80% full",
-             "Include the growth rate so the page says how long we have.",
-             "detect"),
-            ("Expire debug logging flags automatically after 24 hours",
-             "Debug logging should turn itself off instead of relying on someone to remember.",
-             "prevent"),
-            ("Write a runbook for freeing disk space safely",
-             "List which directories can be cleaned and which must never be touched.",
-             "mitigate"),
+            (
+                "Cap the total size of rotated logs",
+                "Configure log rotation with a total size limit on every {service} host.",
+                "prevent",
+            ),
+            (
+                "Alert when any data volume is 80% full",
+                "Include the growth rate so the page says how long we have.",
+                "detect",
+            ),
+            (
+                "Expire debug logging flags automatically after 24 hours",
+                "Debug logging should turn itself off instead of relying on someone to remember.",
+                "prevent",
+            ),
+            (
+                "Write a runbook for freeing disk space safely",
+                "List which directories can be cleaned and which must never be touched.",
+                "mitigate",
+            ),
         ),
     ),
     _Scenario(
-        "config-push", "Bad configuration push to {service}", "HighErrorRate",
+        "config-push",
+        "Bad configuration push to {service}",
+        "HighErrorRate",
         (
             "A configuration change set the request timeout of {service} to {count} "
             "milliseconds instead of seconds, and almost every call to {dep} timed out.",
@@ -211,22 +285,32 @@ SCENARIOS = (
             "Queued requests were drained and retried once error rates were back to normal.",
         ),
         (
-            ("Validate value ranges in the configuration pipeline",
-             "Reject timeouts, limits and ratios outside documented bounds before rollout.",
-             "prevent"),
-            ("Roll configuration changes out region by region",
-             "Add a bake time between regions and stop automatically on error spikes.",
-             "prevent"),
-            ("Add units to every duration setting",
-             "Replace bare numbers with values such as 30s or 250ms.",
-             "prevent"),
-            ("Make configuration rollback a single command",
-             "The on-call engineer should not need to find the previous version by hand.",
-             "mitigate"),
+            (
+                "Validate value ranges in the configuration pipeline",
+                "Reject timeouts, limits and ratios outside documented bounds before rollout.",
+                "prevent",
+            ),
+            (
+                "Roll configuration changes out region by region",
+                "Add a bake time between regions and stop automatically on error spikes.",
+                "prevent",
+            ),
+            (
+                "Add units to every duration setting",
+                "Replace bare numbers with values such as 30s or 250ms.",
+                "prevent",
+            ),
+            (
+                "Make configuration rollback a single command",
+                "The on-call engineer should not need to find the previous version by hand.",
+                "mitigate",
+            ),
         ),
     ),
     _Scenario(
-        "memory-leak", "{Service} memory leak and crash loop", "ContainerOOMKilled",
+        "memory-leak",
+        "{Service} memory leak and crash loop",
+        "ContainerOOMKilled",
         (
             "A new response cache in {service} had no size bound, and memory grew until the "
             "containers were killed and restarted every few minutes.",
@@ -238,19 +322,27 @@ SCENARIOS = (
             "Instance count was doubled until the fixed release was deployed.",
         ),
         (
-            ("Bound every in-process cache",
-             "Add a maximum size and eviction policy to all caches in {service}.",
-             "prevent"),
-            ("Alert on memory growth rate, not only on restarts",
-             "A steady climb over an hour should page before the first OOM kill.",
-             "detect"),
-            ("Add a soak test to the release pipeline",
-             "Run each release under production-like load for two hours before rollout.",
-             "prevent"),
+            (
+                "Bound every in-process cache",
+                "Add a maximum size and eviction policy to all caches in {service}.",
+                "prevent",
+            ),
+            (
+                "Alert on memory growth rate, not only on restarts",
+                "A steady climb over an hour should page before the first OOM kill.",
+                "detect",
+            ),
+            (
+                "Add a soak test to the release pipeline",
+                "Run each release under production-like load for two hours before rollout.",
+                "prevent",
+            ),
         ),
     ),
     _Scenario(
-        "queue-backlog", "{Service} queue backlog and delayed processing", "QueueDepthHigh",
+        "queue-backlog",
+        "{Service} queue backlog and delayed processing",
+        "QueueDepthHigh",
         (
             "A slow query against {dep} made each message take {count} times longer to "
             "process, and the consumers fell behind the producers within minutes.",
@@ -262,25 +354,34 @@ SCENARIOS = (
             "The backlog of {backlog}k messages was drained over the following three hours.",
         ),
         (
-            ("Review autoscaling limits for all queue consumers",
-             "Limits should be derived from current peak traffic and revisited every quarter.",
-             "process"),
-            ("Alert on consumer lag in minutes",
-             "Page when the oldest unprocessed message is more than 10 minutes old.",
-             "detect"),
-            ("Add query plan checks to migrations",
-             "Flag new queries that do sequential scans on large tables before they ship.",
-             "prevent"),
-            ("Document how to drain a backlog safely",
-             "Include the rate limits of {dep} so a catch-up does not cause a second incident.",
-             "mitigate"),
+            (
+                "Review autoscaling limits for all queue consumers",
+                "Limits should be derived from current peak traffic and revisited every quarter.",
+                "process",
+            ),
+            (
+                "Alert on consumer lag in minutes",
+                "Page when the oldest unprocessed message is more than 10 minutes old.",
+                "detect",
+            ),
+            (
+                "Add query plan checks to migrations",
+                "Flag new queries that do sequential scans on large tables before they ship.",
+                "prevent",
+            ),
+            (
+                "Document how to drain a backlog safely",
+                "Include the rate limits of {dep} so a catch-up does not cause a second incident.",
+                "mitigate",
+            ),
         ),
     ),
     _Scenario(
-        "cache-stampede", "Cache stampede on {service}", "OriginLatencyHigh",
+        "cache-stampede",
+        "Cache stampede on {service}",
+        "OriginLatencyHigh",
         (
-            "A cache flush during a routine deploy sent every request for popular keys to "
-            "{dep} at the same time.",
+            "A cache flush during a routine deploy sent every request for popular keys to {dep} at the same time.",
             "The cache client had no request coalescing, so {count} identical queries were "
             "issued for each missing key.",
         ),
@@ -289,19 +390,27 @@ SCENARIOS = (
             "The deploy job was changed to skip the flush step.",
         ),
         (
-            ("Coalesce concurrent cache misses for the same key",
-             "Only one request per key should reach the origin while the value is loading.",
-             "prevent"),
-            ("Warm the cache before shifting traffic during deploys",
-             "Replay a sample of recent keys against the new instances first.",
-             "prevent"),
-            ("Add load shedding to {service}",
-             "Reject low-priority requests when origin latency exceeds its budget.",
-             "mitigate"),
+            (
+                "Coalesce concurrent cache misses for the same key",
+                "Only one request per key should reach the origin while the value is loading.",
+                "prevent",
+            ),
+            (
+                "Warm the cache before shifting traffic during deploys",
+                "Replay a sample of recent keys against the new instances first.",
+                "prevent",
+            ),
+            (
+                "Add load shedding to {service}",
+                "Reject low-priority requests when origin latency exceeds its budget.",
+                "mitigate",
+            ),
         ),
     ),
     _Scenario(
-        "deploy-regression", "{Service} regression after deploy", "HighErrorRate",
+        "deploy-regression",
+        "{Service} regression after deploy",
+        "HighErrorRate",
         (
             "Release {version} of {service} changed how empty request bodies were parsed, "
             "and clients that send them received HTTP 500 errors.",
@@ -313,19 +422,27 @@ SCENARIOS = (
             "Failed requests were replayed from the dead-letter queue.",
         ),
         (
-            ("Add contract tests for empty and malformed request bodies",
-             "Cover the requests our oldest mobile clients still send.",
-             "prevent"),
-            ("Weight canary traffic by client version",
-             "Make sure every supported client version reaches the canary.",
-             "detect"),
-            ("Enable automatic rollback on canary error budget burn",
-             "Roll back without waiting for a human when the canary burns budget 10x faster.",
-             "mitigate"),
+            (
+                "Add contract tests for empty and malformed request bodies",
+                "Cover the requests our oldest mobile clients still send.",
+                "prevent",
+            ),
+            (
+                "Weight canary traffic by client version",
+                "Make sure every supported client version reaches the canary.",
+                "detect",
+            ),
+            (
+                "Enable automatic rollback on canary error budget burn",
+                "Roll back without waiting for a human when the canary burns budget 10x faster.",
+                "mitigate",
+            ),
         ),
     ),
     _Scenario(
-        "quota-exhaustion", "Cloud API quota exhaustion in {region}", "APIQuotaExceeded",
+        "quota-exhaustion",
+        "Cloud API quota exhaustion in {region}",
+        "APIQuotaExceeded",
         (
             "A batch job started calling the cloud provider's instance API in a tight loop "
             "and used up the shared quota for {region}.",
@@ -337,43 +454,58 @@ SCENARIOS = (
             "Capacity for {service} was added by hand once calls succeeded again.",
         ),
         (
-            ("Give batch jobs a separate cloud project and quota",
-             "Keep autoscaling quota out of reach of anything that is not serving traffic.",
-             "prevent"),
-            ("Alert at 70% of every cloud API quota",
-             "Export quota usage as a metric and page the owning team.",
-             "detect"),
-            ("Add exponential backoff to the batch job's API client",
-             "Retry storms should never exceed a fixed share of the quota.",
-             "prevent"),
+            (
+                "Give batch jobs a separate cloud project and quota",
+                "Keep autoscaling quota out of reach of anything that is not serving traffic.",
+                "prevent",
+            ),
+            (
+                "Alert at 70% of every cloud API quota",
+                "Export quota usage as a metric and page the owning team.",
+                "detect",
+            ),
+            (
+                "Add exponential backoff to the batch job's API client",
+                "Retry storms should never exceed a fixed share of the quota.",
+                "prevent",
+            ),
         ),
     ),
     _Scenario(
-        "replication-lag", "Replication lag on {dep}", "ReplicationLagHigh",
+        "replication-lag",
+        "Replication lag on {dep}",
+        "ReplicationLagHigh",
         (
             "A backfill ran a single transaction over {count} million rows, and the replicas "
             "of {dep} fell more than {minutes} minutes behind.",
-            "Reads from {service} go to the replicas, so users saw stale and missing data "
-            "for the duration of the lag.",
+            "Reads from {service} go to the replicas, so users saw stale and missing data for the duration of the lag.",
         ),
         (
             "We cancelled the backfill and let the replicas catch up.",
             "Reads were temporarily routed to the primary for the most affected endpoints.",
         ),
         (
-            ("Batch large backfills into small transactions",
-             "Provide a backfill helper that commits every few thousand rows and sleeps.",
-             "prevent"),
-            ("Route reads to the primary when replica lag is high",
-             "Let {service} fall back automatically above a lag threshold.",
-             "mitigate"),
-            ("Require review for data migrations over one million rows",
-             "Add a checklist item to the migration template.",
-             "process"),
+            (
+                "Batch large backfills into small transactions",
+                "Provide a backfill helper that commits every few thousand rows and sleeps.",
+                "prevent",
+            ),
+            (
+                "Route reads to the primary when replica lag is high",
+                "Let {service} fall back automatically above a lag threshold.",
+                "mitigate",
+            ),
+            (
+                "Require review for data migrations over one million rows",
+                "Add a checklist item to the migration template.",
+                "process",
+            ),
         ),
     ),
     _Scenario(
-        "network-partition", "Network partition between zones in {region}", "ZoneUnreachable",
+        "network-partition",
+        "Network partition between zones in {region}",
+        "ZoneUnreachable",
         (
             "A faulty line card in one availability zone of {region} dropped a share of the "
             "traffic between zones without taking the link down.",
@@ -385,79 +517,125 @@ SCENARIOS = (
             "We confirmed data consistency with a checksum comparison across the zones.",
         ),
         (
-            ("Alert on packet loss between availability zones",
-             "Probe every zone pair once a minute and page on sustained loss.",
-             "detect"),
-            ("Tune leader election timeouts for lossy networks",
-             "Avoid leader churn when a link drops some packets but stays up.",
-             "prevent"),
-            ("Document how to evacuate a zone",
-             "Cover {service} and every stateful dependency in the runbook.",
-             "mitigate"),
+            (
+                "Alert on packet loss between availability zones",
+                "Probe every zone pair once a minute and page on sustained loss.",
+                "detect",
+            ),
+            (
+                "Tune leader election timeouts for lossy networks",
+                "Avoid leader churn when a link drops some packets but stays up.",
+                "prevent",
+            ),
+            (
+                "Document how to evacuate a zone",
+                "Cover {service} and every stateful dependency in the runbook.",
+                "mitigate",
+            ),
         ),
     ),
 )
 
 GENERIC_ITEMS = (
-    ("Update the {service} runbook with the steps used in this incident",
-     "Include the commands, dashboards and escalation contacts.", "mitigate"),
-    ("Add a dashboard for {metric} on {service}",
-     "Put it next to the error rate so the on-call sees both at once.", "detect"),
-    ("Schedule a review of paging thresholds for {team}",
-     "Several alerts fired late or not at all during this incident.", "process"),
-    ("Add {service} to the dependency map",
-     "The incident commander could not tell which teams to contact.", "process"),
-    ("Write an integration test that reproduces this failure",
-     "The test should fail on the old code and pass on the fix.", "prevent"),
-    ("Publish a status page update template for partial outages",
-     "Customer communication took longer than the technical fix.", "process"),
-    ("Give the secondary on-call production access for {service}",
-     "Escalation stalled because the backup contact could not act.", "mitigate"),
-    ("Add rate limiting in front of {dep}",
-     "Protect the shared dependency from a single misbehaving client.", "prevent"),
-    ("Record deploy and config events on the {service} dashboards",
-     "Annotations would have pointed to the trigger within minutes.", "detect"),
-    ("Define an SLO for {service} and alert on error budget burn",
-     "Alerting on symptoms instead of causes catches failures we did not predict.",
-     "detect"),
-    ("Run a chaos test that makes {dep} unavailable",
-     "Verify that {service} degrades gracefully instead of failing every request.",
-     "prevent"),
-    ("Add a feature flag to disable the new code path",
-     "Turning the flag off is faster and safer than a full rollback.", "mitigate"),
-    ("Train the {team} on-call rotation on incident command",
-     "Two responders worked on the same hypothesis for twenty minutes.", "process"),
-    ("Audit timeouts and retries between {service} and its dependencies",
-     "Retries multiplied the load on {dep} during the incident.", "prevent"),
-    ("Make the health check exercise {dep}",
-     "A shallow health check kept broken instances in rotation.", "detect"),
-    ("Add capacity headroom alerts for {service}",
-     "Page when peak utilisation stays above 75% for a week.", "detect"),
-    ("Automate the failover procedure for {service}",
-     "The manual steps took {minutes} minutes and were easy to get wrong.", "mitigate"),
-    ("File a support case with the vendor about the behaviour of {dep}",
-     "Ask whether the failure mode is documented and how to detect it.", "process"),
-    ("Review access logs for the incident window",
-     "Confirm that no customer data was exposed while protections were degraded.",
-     "process"),
-    ("Add a pre-deploy check for pending schema migrations",
-     "Block deploys that depend on a migration that has not run yet.", "prevent"),
+    (
+        "Update the {service} runbook with the steps used in this incident",
+        "Include the commands, dashboards and escalation contacts.",
+        "mitigate",
+    ),
+    (
+        "Add a dashboard for {metric} on {service}",
+        "Put it next to the error rate so the on-call sees both at once.",
+        "detect",
+    ),
+    (
+        "Schedule a review of paging thresholds for {team}",
+        "Several alerts fired late or not at all during this incident.",
+        "process",
+    ),
+    ("Add {service} to the dependency map", "The incident commander could not tell which teams to contact.", "process"),
+    (
+        "Write an integration test that reproduces this failure",
+        "The test should fail on the old code and pass on the fix.",
+        "prevent",
+    ),
+    (
+        "Publish a status page update template for partial outages",
+        "Customer communication took longer than the technical fix.",
+        "process",
+    ),
+    (
+        "Give the secondary on-call production access for {service}",
+        "Escalation stalled because the backup contact could not act.",
+        "mitigate",
+    ),
+    (
+        "Add rate limiting in front of {dep}",
+        "Protect the shared dependency from a single misbehaving client.",
+        "prevent",
+    ),
+    (
+        "Record deploy and config events on the {service} dashboards",
+        "Annotations would have pointed to the trigger within minutes.",
+        "detect",
+    ),
+    (
+        "Define an SLO for {service} and alert on error budget burn",
+        "Alerting on symptoms instead of causes catches failures we did not predict.",
+        "detect",
+    ),
+    (
+        "Run a chaos test that makes {dep} unavailable",
+        "Verify that {service} degrades gracefully instead of failing every request.",
+        "prevent",
+    ),
+    (
+        "Add a feature flag to disable the new code path",
+        "Turning the flag off is faster and safer than a full rollback.",
+        "mitigate",
+    ),
+    (
+        "Train the {team} on-call rotation on incident command",
+        "Two responders worked on the same hypothesis for twenty minutes.",
+        "process",
+    ),
+    (
+        "Audit timeouts and retries between {service} and its dependencies",
+        "Retries multiplied the load on {dep} during the incident.",
+        "prevent",
+    ),
+    ("Make the health check exercise {dep}", "A shallow health check kept broken instances in rotation.", "detect"),
+    ("Add capacity headroom alerts for {service}", "Page when peak utilisation stays above 75% for a week.", "detect"),
+    (
+        "Automate the failover procedure for {service}",
+        "The manual steps took {minutes} minutes and were easy to get wrong.",
+        "mitigate",
+    ),
+    (
+        "File a support case with the vendor about the behaviour of {dep}",
+        "Ask whether the failure mode is documented and how to detect it.",
+        "process",
+    ),
+    (
+        "Review access logs for the incident window",
+        "Confirm that no customer data was exposed while protections were degraded.",
+        "process",
+    ),
+    (
+        "Add a pre-deploy check for pending schema migrations",
+        "Block deploys that depend on a migration that has not run yet.",
+        "prevent",
+    ),
 )
 
-SUMMARY_OPENING = ("On {date_long}, between {start} and {end} {tz}, {service} was degraded "
-                   "for about {minutes} minutes.")
+SUMMARY_OPENING = "On {date_long}, between {start} and {end} {tz}, {service} was degraded for about {minutes} minutes."
 SUMMARY = (
-    "The incident was declared at severity {severity} and handled by the {team} on-call "
-    "rotation.",
-    "Roughly {pct}% of requests to {service} failed or timed out during the worst part of "
-    "the incident.",
+    "The incident was declared at severity {severity} and handled by the {team} on-call rotation.",
+    "Roughly {pct}% of requests to {service} failed or timed out during the worst part of the incident.",
     "The problem was first noticed when the {alert} alert fired for {service} in {region}.",
     "No data was lost, but some requests had to be retried by clients once service recovered.",
     "This document describes what happened, why it happened and what we learned from it.",
-    "The trigger was a routine change, but the impact was made worse by gaps in alerting "
-    "and in our runbooks.",
-    "Customers in {region} were affected the most because that region carries the majority "
-    "of {service} traffic.",
+    "The trigger was a routine change, but the impact was made worse by gaps in alerting and in our runbooks.",
+    "Customers in {region} were affected the most because that region carries the majority of {service} traffic.",
     "Support received {tickets} tickets about the problem before the status page was updated.",
     "The incident was caught by monitoring rather than by customer reports.",
     "Recovery took longer than the detection, mostly because the first hypothesis was wrong.",
@@ -472,8 +650,7 @@ IMPACT = (
     "No data was lost; a small number of writes were delayed and applied after recovery.",
     "Scheduled jobs that ran during the incident were skipped and re-run the next morning.",
     "The error budget for {service} for this quarter was exhausted by this single incident.",
-    "Traffic from mobile clients was affected more than web traffic because of their "
-    "shorter retry timeouts.",
+    "Traffic from mobile clients was affected more than web traffic because of their shorter retry timeouts.",
     "The status page showed a partial outage of {service} for {minutes} minutes.",
     "Customers with automated retries recovered on their own once the service was back.",
     "Several enterprise customers opened priority support cases during the incident.",
@@ -485,67 +662,50 @@ CAUSE = (
     "a much smaller key space than production.",
     "Nothing in the change itself looked risky in review, and it had been running in staging "
     "for a week without problems.",
-    "Staging uses a single instance of {dep}, so the behaviour under contention was never "
-    "exercised before production.",
+    "Staging uses a single instance of {dep}, so the behaviour under contention was never exercised before production.",
     "The on-call engineer initially suspected the network because a similar alert had fired "
     "during a provider incident the week before.",
     "Metrics for {metric} were collected but not shown on the main {service} dashboard, so "
     "the signal was easy to miss.",
     "Retries in the client library multiplied the load on {dep} by roughly {count} times.",
-    "The runbook for {service} described an older deployment layout and pointed to "
-    "commands that no longer exist.",
-    "Several teams were paged at once, and it took time to agree on who was leading the "
-    "response.",
+    "The runbook for {service} described an older deployment layout and pointed to commands that no longer exist.",
+    "Several teams were paged at once, and it took time to agree on who was leading the response.",
     "The alert that should have caught the problem earlier had been silenced during a "
     "maintenance window and never re-enabled.",
-    "The behaviour was a known limitation of {dep}, but it was documented only in an old "
-    "design document.",
-    "The canary stage passed because the problem only appeared once every zone was on the "
-    "new version.",
+    "The behaviour was a known limitation of {dep}, but it was documented only in an old design document.",
+    "The canary stage passed because the problem only appeared once every zone was on the new version.",
     "Our dashboards aggregate errors over five minutes, which hid the first spike.",
     "The change had been tested against an empty database, where the slow path never runs.",
-    "Two recent changes landed within an hour of each other, which made the cause harder "
-    "to isolate.",
+    "Two recent changes landed within an hour of each other, which made the cause harder to isolate.",
     "Timeouts between {service} and {dep} were longer than the client timeouts, so work "
     "continued for requests nobody was waiting for any more.",
 )
 BACKGROUND = (
     "{Service} handles requests from the web and mobile clients and runs on about "
     "{count} instances per availability zone in {region}.",
-    "It keeps its state in {dep}, which is operated by the {team} team and shared with "
-    "several other services.",
+    "It keeps its state in {dep}, which is operated by the {team} team and shared with several other services.",
     "Deploys go out through the standard pipeline: a canary in one zone for fifteen "
     "minutes, then the remaining zones one after another.",
     "Configuration is stored separately from the code and can be changed without a "
     "deploy, which is how most tuning is done.",
-    "The service is covered by a latency SLO of 300 ms at p99 and an availability SLO "
-    "of 99.9% over thirty days.",
-    "Alerts for {service} page the {team} on-call rotation, which has a primary and a "
-    "secondary engineer every week.",
-    "Most traffic arrives during business hours in Europe and North America, with a "
-    "smaller peak in the evening.",
+    "The service is covered by a latency SLO of 300 ms at p99 and an availability SLO of 99.9% over thirty days.",
+    "Alerts for {service} page the {team} on-call rotation, which has a primary and a secondary engineer every week.",
+    "Most traffic arrives during business hours in Europe and North America, with a smaller peak in the evening.",
     "Client libraries retry failed requests up to three times with a short backoff.",
     "Capacity is reviewed once a quarter against the forecast from the product teams.",
     "The runbook for {service} lives in the team wiki next to the dashboards it refers to.",
-    "{Dep} was migrated to new hardware earlier this year, and the migration had "
-    "completed without incident.",
+    "{Dep} was migrated to new hardware earlier this year, and the migration had completed without incident.",
     "Health checks on each instance are evaluated by the load balancer every ten seconds.",
 )
 DETECTION = (
-    "The {alert} alert fired {count} minutes after the first errors and paged the "
-    "primary on-call engineer.",
+    "The {alert} alert fired {count} minutes after the first errors and paged the primary on-call engineer.",
     "Customer reports reached the support channel before the alert fired.",
     "The on-call engineer acknowledged the page within five minutes.",
-    "Dashboards for {service} showed the rise in {metric}, but nobody was looking at them "
-    "at the time.",
-    "The alert threshold had been raised during a noisy week last year and never lowered "
-    "again.",
-    "Synthetic probes from outside our network kept passing because they only request "
-    "a static page.",
-    "Errors were visible in the logs from the first minute, but log-based alerts are not "
-    "set up for {service}.",
-    "The secondary on-call engineer was paged automatically when the first page was not "
-    "acknowledged in time.",
+    "Dashboards for {service} showed the rise in {metric}, but nobody was looking at them at the time.",
+    "The alert threshold had been raised during a noisy week last year and never lowered again.",
+    "Synthetic probes from outside our network kept passing because they only request a static page.",
+    "Errors were visible in the logs from the first minute, but log-based alerts are not set up for {service}.",
+    "The secondary on-call engineer was paged automatically when the first page was not acknowledged in time.",
 )
 RESOLVED = (
     "The incident was closed after {service} had been stable for thirty minutes.",
@@ -597,18 +757,43 @@ TIMELINE_END = (
     "Incident resolved",
 )
 # Spelled out here because strftime("%B") is slow and follows the locale.
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
-METRICS = ("p99 latency", "5xx error rate", "queue depth", "connection pool utilisation",
-           "replication lag", "CPU throttling", "GC pause time")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+METRICS = (
+    "p99 latency",
+    "5xx error rate",
+    "queue depth",
+    "connection pool utilisation",
+    "replication lag",
+    "CPU throttling",
+    "GC pause time",
+)
 
 FOLLOW_UP_TITLES = (
-    "Action Items", "Action items", "Corrective and Preventative Measures", "Follow-ups",
-    "Remediation", "Next Steps", "Corrective actions", "Follow-up improvements",
-    "Action Items & Follow-ups", "Preventive measures",
+    "Action Items",
+    "Action items",
+    "Corrective and Preventative Measures",
+    "Follow-ups",
+    "Remediation",
+    "Next Steps",
+    "Corrective actions",
+    "Follow-up improvements",
+    "Action Items & Follow-ups",
+    "Preventive measures",
 )
-TABLE_SECTION_TITLES = ("Action Items", "Action items", "Action Items & Follow-ups",
-                        "Follow-up actions")
+TABLE_SECTION_TITLES = ("Action Items", "Action items", "Action Items & Follow-ups", "Follow-up actions")
 TASK_SECTION_TITLES = ("Action Items", "Follow-ups", "Tasks", "To-do", "Next Steps")
 INTROS = (
     "The following action items came out of the review:",
@@ -624,11 +809,17 @@ GROUP_SETS = (
 
 # Japanese documents: the follow-up heading 再発防止策 and bold-label bullets, as in
 # the corpus's Japanese report.
-JA_HEADINGS = {"summary": "概要", "background": "背景", "impact": "影響", "cause": "原因",
-               "detection": "検知", "timeline": "タイムライン", "resolution": "対応",
-               "actions": "再発防止策"}
-JA_SUMMARY_OPENING = ("{date_ja}、{service} で障害が発生し、約 {minutes} 分間リクエストの一部が"
-                      "失敗しました。")
+JA_HEADINGS = {
+    "summary": "概要",
+    "background": "背景",
+    "impact": "影響",
+    "cause": "原因",
+    "detection": "検知",
+    "timeline": "タイムライン",
+    "resolution": "対応",
+    "actions": "再発防止策",
+}
+JA_SUMMARY_OPENING = "{date_ja}、{service} で障害が発生し、約 {minutes} 分間リクエストの一部が失敗しました。"
 JA_SUMMARY = (
     "影響を受けたリクエストは全体の約 {pct}% でした。",
     "監視アラート `{alert}` により障害を検知しました。",
@@ -670,12 +861,16 @@ JA_DETECTION = (
 )
 JA_TIMELINE_START = ("{service} のデプロイを開始", "{service} の設定変更を適用")
 JA_TIMELINE_MIDDLE = (
-    "`{alert}` アラートが発報", "当番エンジニアがアラートに応答", "{severity} として障害を宣言",
-    "{service} のエラー率が {pct}% に到達", "サポート窓口への問い合わせが増加",
-    "{dep_ja} の担当チームに連絡", "ステータスページを更新: 調査中", "原因となった変更を特定",
+    "`{alert}` アラートが発報",
+    "当番エンジニアがアラートに応答",
+    "{severity} として障害を宣言",
+    "{service} のエラー率が {pct}% に到達",
+    "サポート窓口への問い合わせが増加",
+    "{dep_ja} の担当チームに連絡",
+    "ステータスページを更新: 調査中",
+    "原因となった変更を特定",
 )
-JA_TIMELINE_END = ("切り戻しを実施", "エラー率が通常値に回復", "ステータスページを更新: 監視中",
-                   "障害をクローズ")
+JA_TIMELINE_END = ("切り戻しを実施", "エラー率が通常値に回復", "ステータスページを更新: 監視中", "障害をクローズ")
 JA_ITEMS = (
     ("監視追加", "{service} のエラー率に対するアラートを追加する。"),
     ("Runbook追記", "今回の切り戻し手順を {team} の Runbook に追記する。"),
@@ -739,8 +934,7 @@ def _heading(style: str, level: int, text: str) -> str:
     return f"{'#' * level} {text}"
 
 
-def _fill(rng: random.Random, pool: tuple[str, ...], ctx: dict[str, str], budget: int,
-          sep: str = " ") -> list[str]:
+def _fill(rng: random.Random, pool: tuple[str, ...], ctx: dict[str, str], budget: int, sep: str = " ") -> list[str]:
     """Paragraphs of sentences from `pool` adding up to about `budget` bytes."""
     paragraphs: list[str] = []
     sentences: list[str] = []
@@ -852,14 +1046,12 @@ def _render_bold(items: list[_Item], style: _Style, rng: random.Random) -> str:
     return ("\n\n" if loose else "\n").join(lines)
 
 
-def _render_nested(groups: list[tuple[str, list[_Item]]], style: _Style,
-                   rng: random.Random) -> str:
+def _render_nested(groups: list[tuple[str, list[_Item]]], style: _Style, rng: random.Random) -> str:
     """Each group a `- **Group:**` bullet with its entries nested under it."""
     lines: list[str] = []
     for name, members in groups:
         lines.append(f"{style.marker} **{name}:**")
-        lines.extend(f"  {style.marker} {item.title}{_suffix(item, style, rng)}"
-                     for item in members)
+        lines.extend(f"  {style.marker} {item.title}{_suffix(item, style, rng)}" for item in members)
     return "\n".join(lines)
 
 
@@ -871,36 +1063,37 @@ def _render_table(items: list[_Item], rng: random.Random, status_in_bug: bool) -
         if status_in_bug:
             bug += " DONE" if item.done else " TODO"
         owner = item.login or ""
-        rows.append((item.title, item.kind, owner, item.priority, bug,
-                     item.due.isoformat() if item.due else ""))
+        rows.append((item.title, item.kind, owner, item.priority, bug, item.due.isoformat() if item.due else ""))
     table = [header, *rows]
     # Half the tables are padded into aligned columns, as table-formatting editors do.
     padded = rng.random() < 0.5
     widths = [max(len(r[i]) for r in table) if padded else 3 for i in range(len(header))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
-             for r in table]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in table]
     lines.insert(1, "| " + " | ".join("-" * w for w in widths) + " |")
     return "\n".join(lines)
 
 
-def _make_items(rng: random.Random, scenario: _Scenario, ctx: dict[str, str],
-                date: dt.date, count: int, can_be_done: bool) -> list[_Item]:
+def _make_items(
+    rng: random.Random, scenario: _Scenario, ctx: dict[str, str], date: dt.date, count: int, can_be_done: bool
+) -> list[_Item]:
     pool = scenario.items + GENERIC_ITEMS
     items: list[_Item] = []
     for title, text, kind in rng.sample(pool, count):
         login, name = _pick(rng, PEOPLE)
         has_owner = rng.random() < 0.8
         due = date + dt.timedelta(days=_int(rng, 7, 120)) if rng.random() < 0.7 else None
-        items.append(_Item(
-            title=title.format_map(ctx),
-            text=text.format_map(ctx),
-            kind=kind,
-            login=login if has_owner else None,
-            name=name if has_owner else None,
-            due=due,
-            priority=_pick(rng, ("P0", "P1", "P1", "P2", "P2", "P3")),
-            done=can_be_done and rng.random() < 0.2,
-        ))
+        items.append(
+            _Item(
+                title=title.format_map(ctx),
+                text=text.format_map(ctx),
+                kind=kind,
+                login=login if has_owner else None,
+                name=name if has_owner else None,
+                due=due,
+                priority=_pick(rng, ("P0", "P1", "P1", "P2", "P2", "P3")),
+                done=can_be_done and rng.random() < 0.2,
+            )
+        )
     return items
 
 
@@ -917,8 +1110,7 @@ def _groups(items: list[_Item], rng: random.Random) -> list[tuple[str, list[_Ite
     return [(first, items[:cut]), (second, items[cut:])]
 
 
-def _actions_section(rng: random.Random, style: _Style, items: list[_Item],
-                     ctx: dict[str, str], layout: str) -> str:
+def _actions_section(rng: random.Random, style: _Style, items: list[_Item], ctx: dict[str, str], layout: str) -> str:
     """The follow-up section: heading, optional introduction, the items."""
     if layout == "table":
         title = _pick(rng, TABLE_SECTION_TITLES)
@@ -932,19 +1124,24 @@ def _actions_section(rng: random.Random, style: _Style, items: list[_Item],
     if layout == "grouped":
         # Where the sections themselves are bold labels, a bold group label would read as
         # another section; such documents nest each group's entries under a bold bullet.
-        form = ("nested" if style.headings == "bold" or rng.random() < 0.25 else
-                "label" if style.headings == "nospace" or rng.random() < 0.4 else "heading")
+        form = (
+            "nested"
+            if style.headings == "bold" or rng.random() < 0.25
+            else "label"
+            if style.headings == "nospace" or rng.random() < 0.4
+            else "heading"
+        )
         if form == "nested":
             blocks.append(_render_nested(_groups(items, rng), style, rng))
             return "\n\n".join(blocks)
         entries = "bold" if rng.random() < 0.4 else "bullets"
         for name, members in _groups(items, rng):
             sub = f"**{name}:**" if form == "label" else _heading(style.headings, 3, name)
-            body = (_render_bold(members, style, rng) if entries == "bold"
-                    else _render_list(members, style, rng, "bullets"))
+            body = (
+                _render_bold(members, style, rng) if entries == "bold" else _render_list(members, style, rng, "bullets")
+            )
             # A bold label directly above its list (no blank line) is common in the corpus.
-            blocks.append(f"{sub}\n{body}" if sub.startswith("**") and rng.random() < 0.5
-                          else f"{sub}\n\n{body}")
+            blocks.append(f"{sub}\n{body}" if sub.startswith("**") and rng.random() < 0.5 else f"{sub}\n\n{body}")
     elif layout == "table":
         blocks.append(_render_table(items, rng, status_in_bug=rng.random() < 0.6))
     elif layout == "bold":
@@ -959,10 +1156,12 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
-def _timeline(rng: random.Random, style: _Style, ctx: dict[str, str], start: int,
-              title: str, japanese: bool) -> str:
-    first, middle, last = ((JA_TIMELINE_START, JA_TIMELINE_MIDDLE, JA_TIMELINE_END) if japanese
-                           else (TIMELINE_START, TIMELINE_MIDDLE, TIMELINE_END))
+def _timeline(rng: random.Random, style: _Style, ctx: dict[str, str], start: int, title: str, japanese: bool) -> str:
+    first, middle, last = (
+        (JA_TIMELINE_START, JA_TIMELINE_MIDDLE, JA_TIMELINE_END)
+        if japanese
+        else (TIMELINE_START, TIMELINE_MIDDLE, TIMELINE_END)
+    )
     events = [_pick(rng, first)]
     events += rng.sample(middle, _int(rng, 4, 8))
     events += last[: _int(rng, 2, len(last))]
@@ -974,8 +1173,7 @@ def _timeline(rng: random.Random, style: _Style, ctx: dict[str, str], start: int
         when += _int(rng, 1, 14)
     form = _pick(rng, ("dash", "bold", "table", "bare"))
     if form == "table":
-        body = f"| Time ({tz}) | Event |\n|---|---|\n" + "\n".join(
-            f"| {t} | {e} |" for t, e in rows)
+        body = f"| Time ({tz}) | Event |\n|---|---|\n" + "\n".join(f"| {t} | {e} |" for t, e in rows)
     elif form == "bold":
         body = "\n".join(f"- **{t} {tz}**: {e}" for t, e in rows)
     elif form == "bare":
@@ -987,8 +1185,7 @@ def _timeline(rng: random.Random, style: _Style, ctx: dict[str, str], start: int
 
 def _lessons(rng: random.Random, style: _Style, ctx: dict[str, str]) -> str:
     parts = [_heading(style.headings, 2, "Lessons Learned")]
-    for name, pool in (("What went well", WENT_WELL), ("What went wrong", WENT_WRONG),
-                       ("Where we got lucky", LUCKY)):
+    for name, pool in (("What went well", WENT_WELL), ("What went wrong", WENT_WRONG), ("Where we got lucky", LUCKY)):
         if name == "Where we got lucky" and rng.random() < 0.5:
             continue
         chosen = rng.sample(pool, _int(rng, 1, min(3, len(pool))))
@@ -997,22 +1194,27 @@ def _lessons(rng: random.Random, style: _Style, ctx: dict[str, str]) -> str:
     return "\n\n".join(parts)
 
 
-def _front_matter(rng: random.Random, kind: str, title: str, date: dt.date, severity: str,
-                  status: str) -> str:
+def _front_matter(rng: random.Random, kind: str, title: str, date: dt.date, severity: str, status: str) -> str:
     login_a, login_b = rng.sample(PEOPLE, 2)
     if kind == "yaml":
-        lines = ["---", f'title: "{title}"', f"date: {date.isoformat()}",
-                 f"severity: {severity}", f"status: {status}"]
+        lines = ["---", f'title: "{title}"', f"date: {date.isoformat()}", f"severity: {severity}", f"status: {status}"]
         if rng.random() < 0.5:
             lines += ["authors:", f"  - {login_a[0]}", f"  - {login_b[0]}"]
         return "\n".join([*lines, "---"])
-    return "\n".join(["+++", f'title = "{title}"', f"date = {date.isoformat()}",
-                      f'severity = "{severity}"', f'status = "{status}"',
-                      f'authors = ["{login_a[0]}", "{login_b[0]}"]', "+++"])
+    return "\n".join(
+        [
+            "+++",
+            f'title = "{title}"',
+            f"date = {date.isoformat()}",
+            f'severity = "{severity}"',
+            f'status = "{status}"',
+            f'authors = ["{login_a[0]}", "{login_b[0]}"]',
+            "+++",
+        ]
+    )
 
 
-def _context(rng: random.Random, scenario: _Scenario, date: dt.date, start: int,
-             minutes: int) -> dict[str, str]:
+def _context(rng: random.Random, scenario: _Scenario, date: dt.date, start: int, minutes: int) -> dict[str, str]:
     service = _pick(rng, SERVICES)
     dep, dep_ja = _pick(rng, DEPENDENCIES)
     return {
@@ -1042,8 +1244,7 @@ def _context(rng: random.Random, scenario: _Scenario, date: dt.date, start: int,
     }
 
 
-def _top(rng: random.Random, style: _Style, title: str, date: dt.date,
-         ctx: dict[str, str]) -> list[str]:
+def _top(rng: random.Random, style: _Style, title: str, date: dt.date, ctx: dict[str, str]) -> list[str]:
     """Metadata and title: front matter, a `**Date:**` block, or just a title."""
     severity, status = ctx["severity"], _pick(rng, STATUSES)
     meta = rng.choices(("yaml", "toml", "dateline", "none"), (35, 15, 30, 20))[0]
@@ -1055,13 +1256,13 @@ def _top(rng: random.Random, style: _Style, title: str, date: dt.date,
     top = [_heading(style.headings, 1, f"Postmortem: {title}" if rng.random() < 0.4 else title)]
     if meta == "dateline":
         (login_a, _), (login_b, _) = rng.sample(PEOPLE, 2)
-        top.append(f"**Date:** {date.isoformat()}\n\n**Authors:** {login_a}, {login_b}\n\n"
-                   f"**Status:** {status.capitalize()}")
+        top.append(
+            f"**Date:** {date.isoformat()}\n\n**Authors:** {login_a}, {login_b}\n\n**Status:** {status.capitalize()}"
+        )
     return top
 
 
-def generate_document(rng: random.Random, index: int,
-                      target_bytes: int = 5000) -> tuple[str, bytes, int]:
+def generate_document(rng: random.Random, index: int, target_bytes: int = 5000) -> tuple[str, bytes, int]:
     """One postmortem: (file name, document bytes, number of action items in it)."""
     scenario = _pick(rng, SCENARIOS)
     date = dt.date(2023, 1, 1) + dt.timedelta(days=_int(rng, 0, 1400))
@@ -1083,38 +1284,41 @@ def generate_document(rng: random.Random, index: int,
     if japanese:
         heads = JA_HEADINGS
         n_items = min(n_items, len(JA_ITEMS))
-        actions = _heading(style.headings, 2, heads["actions"]) + "\n\n" + "\n".join(
-            f"- **{label}**: {text.format_map(ctx)}"
-            for label, text in rng.sample(JA_ITEMS, n_items))
+        actions = (
+            _heading(style.headings, 2, heads["actions"])
+            + "\n\n"
+            + "\n".join(f"- **{label}**: {text.format_map(ctx)}" for label, text in rng.sample(JA_ITEMS, n_items))
+        )
         fixes = JA_RESOLUTION.format_map(ctx)
-        pools = {"summary": JA_SUMMARY, "background": JA_BACKGROUND, "impact": JA_IMPACT,
-                 "cause": JA_CAUSE, "detection": JA_DETECTION}
+        pools = {
+            "summary": JA_SUMMARY,
+            "background": JA_BACKGROUND,
+            "impact": JA_IMPACT,
+            "cause": JA_CAUSE,
+            "detection": JA_DETECTION,
+        }
         firsts = {"summary": JA_SUMMARY_OPENING.format_map(ctx)}
     else:
         heads = {
             "summary": _pick(rng, ("Summary", "Incident Summary", "Issue Summary", "Overview")),
             "background": _pick(rng, ("Background", "Context", "System overview")),
             "impact": _pick(rng, ("Impact", "Customer impact")),
-            "cause": _pick(rng, ("Root Cause", "Root Causes", "Root Cause Analysis",
-                                 "Contributing Factors")),
+            "cause": _pick(rng, ("Root Cause", "Root Causes", "Root Cause Analysis", "Contributing Factors")),
             "detection": "Detection",
-            "timeline": _pick(rng, ("Timeline", "Timeline of events",
-                                    "Timeline (all times {tz})")).format_map(ctx),
+            "timeline": _pick(rng, ("Timeline", "Timeline of events", "Timeline (all times {tz})")).format_map(ctx),
             "resolution": _pick(rng, ("Resolution", "Resolution and Recovery", "Recovery")),
         }
-        layout = rng.choices(("bullets", "numbered", "tasks", "table", "bold", "grouped"),
-                             (20, 12, 16, 16, 16, 20))[0]
+        layout = rng.choices(("bullets", "numbered", "tasks", "table", "bold", "grouped"), (20, 12, 16, 16, 16, 20))[0]
         if layout == "grouped" and n_items < 4:
             layout = "bullets"
-        items = _make_items(rng, scenario, ctx, date, n_items,
-                            can_be_done=layout in ("tasks", "table"))
+        items = _make_items(rng, scenario, ctx, date, n_items, can_be_done=layout in ("tasks", "table"))
         actions = _actions_section(rng, style, items, ctx, layout)
-        fixes = " ".join([*(s.format_map(ctx) for s in scenario.fixes),
-                          _pick(rng, RESOLVED).format_map(ctx)])
-        pools = {"summary": SUMMARY, "background": BACKGROUND, "impact": IMPACT,
-                 "cause": CAUSE, "detection": DETECTION}
-        firsts = {"summary": SUMMARY_OPENING.format_map(ctx),
-                  "cause": " ".join(c.format_map(ctx) for c in scenario.causes)}
+        fixes = " ".join([*(s.format_map(ctx) for s in scenario.fixes), _pick(rng, RESOLVED).format_map(ctx)])
+        pools = {"summary": SUMMARY, "background": BACKGROUND, "impact": IMPACT, "cause": CAUSE, "detection": DETECTION}
+        firsts = {
+            "summary": SUMMARY_OPENING.format_map(ctx),
+            "cause": " ".join(c.format_map(ctx) for c in scenario.causes),
+        }
         tail.append(_lessons(rng, style, ctx))
     resolution = f"{_heading(style.headings, 2, heads['resolution'])}\n\n{fixes}"
     timeline = _timeline(rng, style, ctx, start, heads["timeline"], japanese)
@@ -1128,8 +1332,7 @@ def generate_document(rng: random.Random, index: int,
     prose: dict[str, str] = {}
     for key, share in shares.items():
         first = firsts.get(key, "")
-        paragraphs = _fill(rng, pools[key], ctx, budget * share // 10 - len(first.encode()),
-                           "" if japanese else " ")
+        paragraphs = _fill(rng, pools[key], ctx, budget * share // 10 - len(first.encode()), "" if japanese else " ")
         if first:
             paragraphs.insert(0, first)
         if wrap_prose:
@@ -1139,11 +1342,29 @@ def generate_document(rng: random.Random, index: int,
     # Two section orders seen in practice: narrative, and the SRE-book layout that puts
     # the timeline last.
     if rng.random() < 0.5:
-        body = [prose["summary"], prose["background"], prose["impact"], timeline,
-                prose["cause"], prose["detection"], resolution, actions, *tail]
+        body = [
+            prose["summary"],
+            prose["background"],
+            prose["impact"],
+            timeline,
+            prose["cause"],
+            prose["detection"],
+            resolution,
+            actions,
+            *tail,
+        ]
     else:
-        body = [prose["summary"], prose["background"], prose["impact"], prose["cause"],
-                prose["detection"], resolution, actions, *tail, timeline]
+        body = [
+            prose["summary"],
+            prose["background"],
+            prose["impact"],
+            prose["cause"],
+            prose["detection"],
+            resolution,
+            actions,
+            *tail,
+            timeline,
+        ]
     text = "\n\n".join([*top, *body]) + "\n"
     if rng.random() < 0.15:
         text = text.replace("\n", "\r\n")
@@ -1151,8 +1372,7 @@ def generate_document(rng: random.Random, index: int,
     return name, text.encode(), n_items
 
 
-def generate_corpus(directory: Path, count: int, seed: int = 1,
-                    target_bytes: int = 5000) -> int:
+def generate_corpus(directory: Path, count: int, seed: int = 1, target_bytes: int = 5000) -> int:
     """Write `count` documents under `directory` (1000 per subfolder); return the items."""
     rng = random.Random(seed)
     total = 0
@@ -1169,7 +1389,8 @@ def generate_corpus(directory: Path, count: int, seed: int = 1,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.generate",
-        description="Write a deterministic corpus of synthetic postmortem documents.")
+        description="Write a deterministic corpus of synthetic postmortem documents.",
+    )
     parser.add_argument("directory", type=Path)
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)

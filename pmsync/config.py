@@ -102,7 +102,9 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file", "check the path, or copy config.example.yaml to pmsync.yaml") from None
+        raise ConfigError(
+            f"{path}: no such config file", "check the path, or copy config.example.yaml to pmsync.yaml"
+        ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read: {err}") from None
     try:

@@ -204,7 +204,9 @@ def incident_label(incident: Incident) -> LabelSpec:
 
 
 def priority_label(priority: str) -> LabelSpec:
-    return LabelSpec(f"priority:{priority}", PRIORITY_COLORS.get(priority, "ededed"), f"Postmortem action item, {priority}")
+    return LabelSpec(
+        f"priority:{priority}", PRIORITY_COLORS.get(priority, "ededed"), f"Postmortem action item, {priority}"
+    )
 
 
 def kind_label(kind: str) -> LabelSpec:

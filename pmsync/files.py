@@ -75,7 +75,9 @@ def is_excluded(name: str, config: Config, *, relative_to_root: bool) -> bool:
     for pattern in config.exclude:
         folder_pattern = pattern[:-3] if pattern.endswith("/**") else None
         for candidate in candidates:
-            if fnmatch.fnmatchcase(candidate, pattern) or (folder_pattern and fnmatch.fnmatchcase(candidate, folder_pattern)):
+            if fnmatch.fnmatchcase(candidate, pattern) or (
+                folder_pattern and fnmatch.fnmatchcase(candidate, folder_pattern)
+            ):
                 return True
             if pattern.startswith("**/") and fnmatch.fnmatchcase(candidate, pattern[3:]):
                 return True

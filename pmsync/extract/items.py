@@ -324,7 +324,12 @@ class ItemCollector:
         entries = [entry for entry in block.children if entry.kind == "item"]
         for entry in entries:
             drafts.extend(self._entry(entry, mode, group, section))
-        if mode is Mode.WEAK and len(entries) >= 3 and len(entries) > len(drafts) and len(drafts) * 3 >= len(entries) * 2:
+        if (
+            mode is Mode.WEAK
+            and len(entries) >= 3
+            and len(entries) > len(drafts)
+            and len(drafts) * 3 >= len(entries) * 2
+        ):
             # Most entries commit to work: the list is a list of measures, so the
             # rest ("More alerting for X") are measures too, unless they report or observe.
             taken = {d.line for d in drafts}
