@@ -18,8 +18,18 @@ from pmsync import __version__
 from pmsync.config import Config, find_config, load_config
 from pmsync.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PmsyncError
 from pmsync.lint import check as lint_check
-from pmsync.render import diagnostic_line, github_annotation, scan_json, scan_markdown, scan_table
+from pmsync.render import (
+    diagnostic_line,
+    github_annotation,
+    plan_json,
+    plan_text,
+    scan_json,
+    scan_markdown,
+    scan_table,
+)
 from pmsync.scan import scan as scan_documents
+from pmsync.sync import PushOptions
+from pmsync.sync import push as push_documents
 
 
 @dataclass
@@ -106,6 +116,78 @@ def check(options: Options, paths: tuple[str, ...]) -> None:
     items = sum(len(pm.items) for pm in result.postmortems)
     _warn(f"{len(result.postmortems)} documents, {items} items: {errors} errors, {warnings} warnings")
     if errors:
+        sys.exit(EXIT_FINDINGS)
+
+
+class _ProgressBar:
+    """A progress line on stderr, only when it is a terminal (never in CI logs)."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 5:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} writes")
+        sys.stderr.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--dry-run", is_flag=True, help="Print the plan; send no write request and change no file.")
+@click.option("--yes", is_flag=True, help="Go ahead even when the plan creates or closes more than the caps.")
+@click.option("--offline", is_flag=True, help="Plan against an empty tracker, with no token and no network.")
+@click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing.")
+@click.pass_obj
+def push(
+    options: Options,
+    paths: tuple[str, ...],
+    dry_run: bool,
+    yes: bool,
+    offline: bool,
+    include_drafts: bool,
+    fmt: str,
+    verbose: bool,
+) -> None:
+    """File one GitHub issue per action item, and update the ones already filed.
+
+    Computes the whole plan first (create, update, close, reopen per item) and
+    prints it; with --dry-run that is all. Then applies it and writes each new
+    issue's link next to its item in the document.
+    """
+    config = options.config()
+    bar = _ProgressBar()
+    push_options = PushOptions(dry_run=dry_run or offline, yes=yes, offline=offline, include_drafts=include_drafts)
+    try:
+        result = push_documents(list(paths), config, push_options, progress=bar)
+    finally:
+        bar.finish()
+    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
+    for warning in result.plan.warnings:
+        _warn(f"warning: {warning}")
+    dry = push_options.dry_run
+    if fmt == "json":
+        click.echo(plan_json(result.plan, repo=result.repo, dry_run=dry, applied=result.applied), nl=False)
+    else:
+        click.echo(
+            plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose), nl=False
+        )
+    for path in result.written:
+        _warn(f"updated {path}")
+    for problem in result.not_written:
+        _warn(f"not updated: {problem}")
+    failed = bool(result.applied and (result.applied.failures or result.applied.stopped)) or bool(result.not_written)
+    if failed:
         sys.exit(EXIT_FINDINGS)
 
 

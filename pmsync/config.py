@@ -31,6 +31,28 @@ def schema() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class PushSettings:
+    allow_public: bool = False
+    include_drafts: bool = False
+    require_reviewed: bool = False
+    max_creates: int = 25
+    max_closes: int = 10
+    close_orphans: bool = False
+    write_delay: float = 1.0
+    milestone: Literal["none", "incident"] = "none"
+    issue_type: str | None = None
+    parent_issue: bool = False
+    team_mentions: bool = False
+
+
+@dataclass(frozen=True)
+class LabelSettings:
+    managed: str = "pmsync"
+    priority: bool = True
+    kind: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     paths: tuple[str, ...] = ("postmortems/**/*.md",)
     exclude: tuple[str, ...] = ()
@@ -38,6 +60,11 @@ class Config:
     ignore_words: tuple[str, ...] = ()
     owners: tuple[tuple[str, str], ...] = ()
     check_levels: tuple[tuple[str, Level], ...] = ()
+    repository: str | None = None
+    api_url: str | None = None
+    document_url: str | None = None
+    labels: LabelSettings = field(default_factory=LabelSettings)
+    push: PushSettings = field(default_factory=PushSettings)
     source: Path | None = None  # the file it came from; None for built-in defaults
     root: Path = field(default_factory=Path.cwd)  # globs are relative to this folder
 
@@ -123,6 +150,11 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
         raise ConfigError(f"{path}: {message}", hint)
     sections = data.get("sections", {})
     return Config(
+        repository=data.get("repository"),
+        api_url=data.get("api_url"),
+        document_url=data.get("document_url"),
+        labels=LabelSettings(**data.get("labels", {})),
+        push=PushSettings(**data.get("push", {})),
         paths=tuple(data.get("paths", Config.paths)),
         exclude=tuple(data.get("exclude", ())),
         followup_words=tuple(sections.get("followup", ())),

@@ -129,7 +129,7 @@ def sanitize(text: str, *, allow_team_mentions: bool = False) -> str:
 
 
 def issue_title(item: Item) -> str:
-    title = " ".join(item.title.split())
+    title = " ".join(item.title.split()).rstrip(".")
     return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1].rstrip() + "…"
 
 

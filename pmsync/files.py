@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import fnmatch
 import os
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from pmsync.config import Config
 from pmsync.extract.text import looks_binary
@@ -104,3 +108,67 @@ def read_source(path: str, root: Path | None = None) -> Source:
     if looks_binary(data):
         return Source(path, None, "binary file, not Markdown; skipped")
     return Source(path, data)
+
+
+class ChangedOnDisk(Exception):
+    """The file is not what pmsync read: someone edited it during the run."""
+
+
+def write_atomic(path: Path, data: bytes, *, expected: bytes) -> None:
+    """Replace `path` with `data` in one step (a reader sees the old file or the
+    new one, never half), keeping its permissions; refuse when the file no longer
+    holds `expected`, the bytes the change was computed from."""
+    try:
+        current = path.read_bytes()
+    except OSError as err:
+        raise ChangedOnDisk(f"cannot read it again: {err.strerror or err}") from None
+    if current != expected:
+        raise ChangedOnDisk("it changed on disk during the run")
+    mode = path.stat().st_mode & 0o7777
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pmsync-tmp", dir=path.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.chmod(mode)
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+class Lock:
+    """An exclusive lock on a checkout, so two pmsync runs in it take turns
+    (the second waits) instead of racing on the same documents and issues."""
+
+    def __init__(self, directory: Path, *, timeout: float = 600.0) -> None:
+        self.path = directory / ".pmsync" / "lock"
+        self.timeout = timeout
+        self._handle: IO[bytes] | None = None
+
+    def __enter__(self) -> Lock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = self.path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+        handle = self.path.open("ab")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    handle.close()
+                    raise TimeoutError(f"another pmsync run has held {self.path} for {self.timeout:.0f} s") from None
+                time.sleep(0.1)
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

@@ -7,7 +7,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from pmsync.apply import Applied, Outcome
 from pmsync.model import Diagnostic, Incident, Item, Postmortem
+from pmsync.plan import Action, Plan
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -125,3 +127,119 @@ def github_annotation(diagnostic: Diagnostic) -> str:
     props += f",title=pmsync {diagnostic.code}"
     message = diagnostic.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return f"::{kind} {props}::{message}"
+
+
+_VERBS_PLANNED = {
+    "create": "create",
+    "update": "update",
+    "close": "close",
+    "reopen": "reopen",
+    "adopt": "adopt",
+    "noop": "unchanged",
+    "skip": "skip",
+    "conflict": "conflict",
+    "orphan": "orphan",
+    "close_orphan": "close",
+    "close_duplicate": "close",
+}
+_VERBS_DONE = {
+    "create": "created",
+    "update": "updated",
+    "close": "closed",
+    "reopen": "reopened",
+    "adopt": "adopted",
+    "close_orphan": "closed",
+    "close_duplicate": "closed",
+}
+SUMMARY_KINDS = ("create", "update", "close", "reopen", "adopt", "noop", "skip", "conflict", "orphan")
+
+
+def plan_summary(plan: Plan) -> dict[str, int]:
+    counts = dict.fromkeys(SUMMARY_KINDS, 0)
+    for action in plan.actions:
+        kind = "close" if action.kind in ("close_orphan", "close_duplicate") else action.kind
+        counts[kind] += 1
+    return counts
+
+
+def _action_line(action: Action, outcome: Outcome | None) -> str:
+    verb = (
+        _VERBS_DONE.get(action.kind, _VERBS_PLANNED[action.kind])
+        if outcome and outcome.ok
+        else _VERBS_PLANNED[action.kind]
+    )
+    if outcome is not None and not outcome.ok:
+        verb = "FAILED " + verb
+    number = outcome.number if outcome and outcome.number else action.number
+    ref = f"#{number} " if number else ""
+    title = f"'{_cell(action.item.title, 70)}'" if action.item else ""
+    line = f"    {verb:<10} {ref}{title}"
+    extras = []
+    if action.changes:
+        extras.append(", ".join(action.changes))
+    if action.detail:
+        extras.append(action.detail)
+    if action.kind == "create" and action.write is not None and action.write.assignees:
+        extras.append("assign " + ", ".join(f"@{a}" for a in action.write.assignees))
+    if outcome is not None and outcome.error:
+        extras.append(outcome.error)
+    if extras:
+        line += "  (" + "; ".join(extras) + ")"
+    return line
+
+
+def plan_text(plan: Plan, *, repo: str, dry_run: bool, applied: Applied | None = None, verbose: bool = False) -> str:
+    outcomes = {id(o.action): o for o in applied.outcomes} if applied else {}
+    header = f"pmsync push → {repo}" + (" (dry run: no request writes anything, no file changes)" if dry_run else "")
+    lines = [header]
+    by_path: dict[str, list[Action]] = {}
+    for action in plan.actions:
+        by_path.setdefault(action.path, []).append(action)
+    for path, actions in by_path.items():
+        shown = [a for a in actions if verbose or a.kind != "noop"]
+        if not shown:
+            continue
+        lines.append(f"  {path}")
+        lines.extend(_action_line(a, outcomes.get(id(a))) for a in shown)
+    if plan.labels:
+        lines.append("  labels to create: " + ", ".join(label.name for label in plan.labels))
+    for parent in plan.parents:
+        if parent.number is None:
+            lines.append(f"  parent issue to create for {parent.incident.id}")
+    counts = plan_summary(plan)
+    lines.append(
+        f"{counts['create']} to create, {counts['update']} to update, {counts['close']} to close, "
+        f"{counts['reopen']} to reopen, {counts['adopt']} to adopt, {counts['noop']} unchanged, "
+        f"{counts['skip']} skipped, {counts['conflict']} conflicts, {counts['orphan']} orphaned"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def plan_json(plan: Plan, *, repo: str, dry_run: bool, applied: Applied | None = None) -> str:
+    outcomes = {id(o.action): o for o in applied.outcomes} if applied else {}
+    actions = []
+    for action in plan.actions:
+        outcome = outcomes.get(id(action))
+        actions.append(
+            {
+                "kind": action.kind,
+                "path": action.path,
+                "line": action.item.line if action.item else None,
+                "key": action.item.key if action.item else None,
+                "title": action.item.title if action.item else None,
+                "number": (outcome.number if outcome and outcome.number else action.number),
+                "changes": list(action.changes),
+                "detail": action.detail or None,
+                "url": outcome.url if outcome else None,
+                "error": outcome.error if outcome else None,
+            }
+        )
+    data = {
+        "repository": repo,
+        "dry_run": dry_run,
+        "summary": plan_summary(plan),
+        "labels_to_create": [label.name for label in plan.labels],
+        "warnings": list(plan.warnings),
+        "actions": actions,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pmsync.config import Config, find_config, load_config
+from pmsync.config import Config, find_config, load_config, schema
 from pmsync.errors import ConfigError
 from tests.helpers import doc, extract, run_cli, titles, write
 
@@ -126,7 +126,7 @@ def config_error(capsys: pytest.CaptureFixture[str], text: str) -> list[str]:
 def test_unknown_top_level_key(capsys: pytest.CaptureFixture[str]) -> None:
     lines = config_error(capsys, "paths: ['*.md']\nowner:\n  Jane: jdoe\n")
     assert "unknown key 'owner'" in lines[0]
-    assert lines[1] == "hint: valid keys: check, exclude, owners, paths, sections"
+    assert lines[1] == "hint: valid keys: " + ", ".join(sorted(schema()["properties"]))
 
 
 def test_unknown_nested_key(capsys: pytest.CaptureFixture[str]) -> None:

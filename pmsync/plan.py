@@ -1,0 +1,597 @@
+"""The push plan: what to do to GitHub so it matches the documents. Pure.
+
+Every item ends in exactly one action. An item is matched to its issue by the
+link written next to it, else (after a run that died between creating the issue
+and saving the document) by the marker in the issue; only then is an issue
+created. Fields are compared three ways (DESIGN.md, "Three-way sync"): a side
+that changed since pmsync last wrote wins, both sides changing is a conflict,
+and a change a person made on GitHub is never reverted by an unchanged document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from pmsync.content import (
+    Agreed,
+    LabelSpec,
+    Marker,
+    body_content,
+    content_hash,
+    incident_label,
+    is_managed_label,
+    issue_body,
+    issue_title,
+    kind_label,
+    managed_label,
+    parse_marker,
+    priority_label,
+    with_marker,
+)
+from pmsync.model import Incident, IssueState, Item, Postmortem
+from pmsync.tracker import IssueWrite, RemoteIssue
+
+ActionKind = Literal[
+    "create",
+    "update",
+    "close",
+    "reopen",
+    "adopt",
+    "noop",
+    "skip",
+    "conflict",
+    "orphan",
+    "close_orphan",
+    "close_duplicate",
+]
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    repo: str
+    managed_label: str = "pmsync"
+    priority_labels: bool = True
+    kind_labels: bool = True
+    include_drafts: bool = False
+    require_reviewed: bool = False
+    close_orphans: bool = False
+    milestone: Literal["none", "incident"] = "none"
+    issue_type: str | None = None
+    team_mentions: bool = False
+    document_url: str | None = None  # base URL; the document's path is appended
+    parent_issue: bool = False
+    orphans_everywhere: bool = False  # scanning the whole config scope: a vanished document orphans its issues
+
+
+@dataclass(frozen=True)
+class Document:
+    postmortem: Postmortem
+    repo_path: str  # the path recorded in markers: relative to the repository root, POSIX
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    path: str  # the document as given on the command line
+    repo_path: str
+    item: Item | None = None
+    incident: Incident | None = None
+    number: int | None = None
+    write: IssueWrite | None = None
+    changes: tuple[str, ...] = ()  # names of the fields the write changes
+    detail: str = ""
+    milestone: str | None = None  # milestone title, resolved to a number when applied
+    state: IssueState | None = None  # the issue's state once the action is applied
+
+    @property
+    def writes(self) -> bool:
+        return self.kind in ("create", "update", "close", "reopen", "close_orphan", "close_duplicate") or (
+            self.kind == "adopt" and self.write is not None
+        )
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The per-incident parent issue new items are added to as sub-issues."""
+
+    incident: Incident
+    path: str
+    repo_path: str
+    number: int | None  # None: to be created
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: tuple[Action, ...]
+    labels: tuple[LabelSpec, ...]  # labels to create first
+    milestones: tuple[tuple[str, dt.date | None], ...]  # milestones the actions need, with due dates
+    warnings: tuple[str, ...] = ()
+    parents: tuple[Parent, ...] = ()
+
+    def of(self, *kinds: ActionKind) -> list[Action]:
+        return [action for action in self.actions if action.kind in kinds]
+
+    @property
+    def creates(self) -> int:
+        return len(self.of("create"))
+
+    @property
+    def closes(self) -> int:
+        return len(self.of("close", "close_orphan", "close_duplicate"))
+
+    @property
+    def write_count(self) -> int:
+        return sum(1 for action in self.actions if action.writes) + len(self.labels)
+
+
+@dataclass
+class _Snapshot:
+    by_number: dict[int, RemoteIssue]
+    markers: dict[int, Marker]
+    by_identity: dict[tuple[str, str], RemoteIssue]
+    duplicates: list[tuple[RemoteIssue, RemoteIssue]]  # (kept, duplicate)
+    labels_seen: set[str] = field(default_factory=set)
+    parents: dict[str, RemoteIssue] = field(default_factory=dict)  # incident id -> its parent issue
+
+
+def _snapshot(issues: Iterable[RemoteIssue]) -> _Snapshot:
+    by_number: dict[int, RemoteIssue] = {}
+    markers: dict[int, Marker] = {}
+    by_identity: dict[tuple[str, str], RemoteIssue] = {}
+    duplicates: list[tuple[RemoteIssue, RemoteIssue]] = []
+    labels: set[str] = set()
+    parents: dict[str, RemoteIssue] = {}
+    for issue in sorted(issues, key=lambda i: i.number):
+        by_number[issue.number] = issue
+        labels.update(issue.labels)
+        marker = parse_marker(issue.body)
+        if marker is not None and marker.kind == "parent":
+            parents.setdefault(marker.incident, issue)
+        if marker is None or marker.kind != "item":
+            continue
+        markers[issue.number] = marker
+        identity = (marker.path, marker.key)
+        if identity in by_identity:
+            duplicates.append((by_identity[identity], issue))
+        else:
+            by_identity[identity] = issue
+    return _Snapshot(by_number, markers, by_identity, duplicates, labels, parents)
+
+
+def document_state(item: Item) -> IssueState:
+    if item.wont_do:
+        return "not_planned"
+    return "completed" if item.done else "open"
+
+
+def remote_state(issue: RemoteIssue) -> IssueState:
+    if issue.state == "open":
+        return "open"
+    return "not_planned" if issue.state_reason in ("not_planned", "duplicate") else "completed"
+
+
+def owner_login(owner: str | None) -> str | None:
+    """A written owner that can be a GitHub login ('jdoe', '@jdoe'), else None."""
+    if not owner:
+        return None
+    login = owner.lstrip("@").strip()
+    return login if _LOGIN.match(login) else None
+
+
+class Planner:
+    def __init__(
+        self,
+        settings: PlanSettings,
+        issues: Sequence[RemoteIssue],
+        *,
+        assignable: frozenset[str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.snapshot = _snapshot(issues)
+        self.assignable = assignable
+        self.warnings: list[str] = []
+        self.labels: dict[str, LabelSpec] = {}
+        self.milestones: dict[str, dt.date | None] = {}
+
+    # -- desired issue content ------------------------------------------------
+
+    def _labels(self, item: Item, incident: Incident) -> tuple[str, ...]:
+        specs = [managed_label(self.settings.managed_label), incident_label(incident)]
+        if item.priority and self.settings.priority_labels:
+            specs.append(priority_label(item.priority))
+        if item.kind and self.settings.kind_labels:
+            specs.append(kind_label(item.kind))
+        for spec in specs:
+            if spec.name not in self.snapshot.labels_seen:
+                self.labels.setdefault(spec.name, spec)
+        return tuple(sorted(spec.name for spec in specs))
+
+    def _assignees(self, item: Item, path: str) -> tuple[str, ...]:
+        login = owner_login(item.owner)
+        if item.owner and login is None:
+            self.warnings.append(
+                f"{path}:{item.line}: owner '{item.owner}' is not a GitHub login; "
+                "map it under `owners:` in pmsync.yaml (filed without an assignee)"
+            )
+            return ()
+        if login is None:
+            return ()
+        if self.assignable is not None and login.lower() not in {a.lower() for a in self.assignable}:
+            self.warnings.append(
+                f"{path}:{item.line}: @{login} cannot be assigned in {self.settings.repo} (filed without an assignee)"
+            )
+            return ()
+        return (login,)
+
+    def _document_link(self, repo_path: str) -> str | None:
+        base = self.settings.document_url
+        return f"{base.rstrip('/')}/{repo_path}" if base else None
+
+    def _milestone(self, incident: Incident, item: Item) -> str | None:
+        if self.settings.milestone != "incident":
+            return None
+        title = f"Postmortem: {incident.title or incident.id}"[:255]
+        due = self.milestones.get(title)
+        if item.due and (due is None or item.due > due):
+            due = item.due
+        self.milestones[title] = due
+        return title
+
+    def _desired(self, item: Item, incident: Incident, document: Document) -> tuple[str, str, tuple[str, ...]]:
+        body = issue_body(
+            item,
+            incident,
+            self._document_link(document.repo_path),
+            allow_team_mentions=self.settings.team_mentions,
+        )
+        return issue_title(item), body, self._labels(item, incident)
+
+    # -- planning ----------------------------------------------------------------
+
+    def plan(self, documents: Sequence[Document]) -> Plan:
+        actions: list[Action] = []
+        claimed: dict[int, str] = {}
+        for document in documents:
+            for item in document.postmortem.items:
+                actions.append(self._item_action(document, item, claimed))
+        actions.extend(self._orphans(documents, claimed))
+        actions.extend(self._duplicates())
+        parents = self._parents(documents, actions)
+        return Plan(
+            actions=tuple(actions),
+            labels=tuple(self.labels.values()),
+            milestones=tuple(sorted(self.milestones.items())),
+            warnings=tuple(self.warnings),
+            parents=parents,
+        )
+
+    def _parents(self, documents: Sequence[Document], actions: Sequence[Action]) -> tuple[Parent, ...]:
+        if not self.settings.parent_issue:
+            return ()
+        creating = {a.incident.id for a in actions if a.kind == "create" and a.incident is not None}
+        parents: list[Parent] = []
+        for document in documents:
+            incident = document.postmortem.incident
+            if incident.id in creating and incident.id not in {p.incident.id for p in parents}:
+                existing = self.snapshot.parents.get(incident.id)
+                parents.append(
+                    Parent(
+                        incident, document.postmortem.path, document.repo_path, existing.number if existing else None
+                    )
+                )
+                if existing is None:
+                    self._labels_for_parent(incident)
+        return tuple(parents)
+
+    def _labels_for_parent(self, incident: Incident) -> None:
+        for spec in (managed_label(self.settings.managed_label), incident_label(incident)):
+            if spec.name not in self.snapshot.labels_seen:
+                self.labels.setdefault(spec.name, spec)
+
+    def _item_action(self, document: Document, item: Item, claimed: dict[int, str]) -> Action:
+        pm = document.postmortem
+        incident = pm.incident
+        where = f"{pm.path}:{item.line}"
+        base = Action("noop", pm.path, document.repo_path, item=item, incident=incident)
+        issue = self._bound_issue(item, document, where, claimed)
+        if isinstance(issue, Action):
+            return issue
+        gated = self._gated(incident)
+        if issue is None:
+            if gated:
+                return _replace(base, kind="skip", detail=gated)
+            if _is_reference_only(item):
+                return _replace(base, kind="skip", detail=f"already an issue ({item.title})")
+            if item.issue is not None and not item.issue.bound and self._points_here(item):
+                return _replace(base, kind="skip", detail=f"already tracked by #{item.issue.number}")
+            return self._create(base, item, incident, document)
+        claimed[issue.number] = where
+        adopt = item.issue is None or not item.issue.bound or item.issue.number != issue.number
+        return self._update(base, item, incident, document, issue, adopt=adopt)
+
+    def _gated(self, incident: Incident) -> str | None:
+        if incident.status == "draft" and not self.settings.include_drafts:
+            return "draft postmortem: items are filed once it is reviewed (or with --include-drafts)"
+        if self.settings.require_reviewed and incident.status != "reviewed" and not self.settings.include_drafts:
+            return "postmortem not marked reviewed (push.require_reviewed)"
+        return None
+
+    def _points_here(self, item: Item) -> bool:
+        ref = item.issue
+        if ref is None:
+            return False
+        if ref.repo is not None:
+            return ref.repo.lower() == self.settings.repo.lower()
+        return ref.number in self.snapshot.by_number
+
+    def _bound_issue(
+        self, item: Item, document: Document, where: str, claimed: dict[int, str]
+    ) -> RemoteIssue | Action | None:
+        """The issue this item is tracked by: its link, else its marker, else None."""
+        ref = item.issue
+        pm = document.postmortem
+        base = Action("skip", pm.path, document.repo_path, item=item, incident=pm.incident)
+        number: int | None = None
+        if ref is not None and (ref.bound or ref.url) and ref.repo is not None:
+            if ref.repo.lower() != self.settings.repo.lower():
+                if ref.bound:
+                    return _replace(base, detail=f"linked to {ref.repo}#{ref.number}, not to {self.settings.repo}")
+            else:
+                number = ref.number
+        elif ref is not None and ref.repo is None and ref.number in self.snapshot.by_number:
+            number = ref.number
+        if number is not None:
+            if number in claimed:
+                return _replace(
+                    base, kind="conflict", number=number, detail=f"#{number} is also linked from {claimed[number]}"
+                )
+            issue = self.snapshot.by_number.get(number)
+            if issue is None:
+                if ref is not None and ref.bound:
+                    return _replace(
+                        base,
+                        number=number,
+                        detail=f"#{number} is not among the issues labelled '{self.settings.managed_label}' "
+                        "(deleted, transferred, or its label removed); remove the link to file it again",
+                    )
+                return None
+            return issue
+        marked = self.snapshot.by_identity.get((document.repo_path, item.key))
+        if marked is not None and marked.number not in claimed:
+            return marked
+        return None
+
+    def _create(self, base: Action, item: Item, incident: Incident, document: Document) -> Action:
+        title, body, labels = self._desired(item, incident, document)
+        assignees = self._assignees(item, document.postmortem.path)
+        marker = Marker(
+            "item",
+            document.repo_path,
+            item.key,
+            incident.id,
+            Agreed(title, content_hash(body), labels, assignees, self._milestone(incident, item)),
+        )
+        state = document_state(item)
+        write = IssueWrite(
+            title=title,
+            body=with_marker(body, marker),
+            labels=labels,
+            assignees=assignees or None,
+            type=self.settings.issue_type,
+        )
+        detail = "closed right after" if state != "open" else ""
+        return _replace(
+            base,
+            kind="create",
+            write=write,
+            milestone=marker.agreed.milestone if marker.agreed else None,
+            state=state,
+            detail=detail,
+        )
+
+    def _update(
+        self, base: Action, item: Item, incident: Incident, document: Document, issue: RemoteIssue, *, adopt: bool
+    ) -> Action:
+        title, body, labels = self._desired(item, incident, document)
+        assignees = self._assignees(item, document.postmortem.path)
+        milestone = self._milestone(incident, item)
+        marker = self.snapshot.markers.get(issue.number)
+        agreed = marker.agreed if marker else None
+        current_content = body_content(issue.body)
+        managed_now = tuple(sorted(n for n in issue.labels if is_managed_label(n, self.settings.managed_label)))
+
+        changes: list[str] = []
+        conflicts: list[str] = []
+
+        def merge(name: str, want: object, have: object, last: object) -> bool:
+            """True when the document's value should be written."""
+            if want == have:
+                return False
+            if last is None or have == last:
+                changes.append(name)
+                return True
+            if want != last:
+                conflicts.append(name)
+            return False  # changed on GitHub only, or on both sides: GitHub's value stays
+
+        new_title = title if merge("title", title, issue.title, agreed.title if agreed else None) else None
+        body_hash = content_hash(body)
+        write_body = merge("body", body_hash, content_hash(current_content), agreed.body if agreed else None)
+        new_labels: tuple[str, ...] | None = None
+        if merge("labels", labels, managed_now, agreed.labels if agreed else None):
+            people_labels = [n for n in issue.labels if not is_managed_label(n, self.settings.managed_label)]
+            new_labels = tuple(sorted({*people_labels, *labels}))
+        new_assignees = (
+            assignees if merge("assignees", assignees, issue.assignees, agreed.assignees if agreed else None) else None
+        )
+        new_milestone = (
+            milestone if merge("milestone", milestone, issue.milestone, agreed.milestone if agreed else None) else None
+        )
+
+        state_write, state_change, state_conflict = _state_change(item, issue)
+        if state_conflict:
+            conflicts.append("state")
+
+        new_agreed = Agreed(
+            title=title,
+            body=body_hash,
+            labels=labels,
+            assignees=assignees,
+            milestone=milestone,
+        )
+        marker_stale = (
+            marker is None
+            or marker.path != document.repo_path
+            or marker.key != item.key
+            or ((changes or marker.agreed is None) and marker.agreed != new_agreed)
+        )
+        new_marker = Marker(
+            "item", document.repo_path, item.key, incident.id, new_agreed, marker.extra if marker else {}
+        )
+        new_body: str | None = None
+        if write_body:
+            new_body = with_marker(body, new_marker)
+        elif changes or marker_stale:
+            # Keep the body people see (it may carry their edits); refresh only the marker.
+            new_body = with_marker(current_content, new_marker)
+            if not changes:
+                changes.append("marker")
+
+        write = IssueWrite(
+            title=new_title,
+            body=new_body,
+            labels=new_labels,
+            assignees=new_assignees,
+            state=state_write.state,
+            state_reason=state_write.state_reason,
+        )
+        detail = ", ".join(f"{c} changed on both sides" for c in conflicts)
+        kind: ActionKind
+        if state_change == "close":
+            kind = "close"
+        elif state_change == "reopen":
+            kind = "reopen"
+        elif not write.is_empty():
+            kind = "update"
+        elif conflicts:
+            kind = "conflict"
+        else:
+            kind = "adopt" if adopt else "noop"
+        if adopt and kind != "noop":
+            detail = ("adopted after an interrupted run; " + detail).rstrip("; ")
+        return _replace(
+            base,
+            kind=kind,
+            number=issue.number,
+            write=None if write.is_empty() else write,
+            changes=tuple(changes) + (("state",) if state_change else ()),
+            detail=detail,
+            milestone=new_milestone,
+            state=_state_after(issue, state_write),
+        )
+
+    def _orphans(self, documents: Sequence[Document], claimed: dict[int, str]) -> list[Action]:
+        scanned = {d.repo_path: d.postmortem.path for d in documents}
+        actions: list[Action] = []
+        for number, marker in sorted(self.snapshot.markers.items()):
+            if number in claimed or marker.kind != "item":
+                continue
+            issue = self.snapshot.by_number[number]
+            if self.snapshot.by_identity.get((marker.path, marker.key)) is not issue:
+                continue  # a duplicate: handled below
+            if marker.path not in scanned and not self.settings.orphans_everywhere:
+                continue
+            path = scanned.get(marker.path, marker.path)
+            detail = f"its item is no longer in {marker.path}"
+            if self.settings.close_orphans and issue.state == "open":
+                write = IssueWrite(state="closed", state_reason="not_planned")
+                actions.append(
+                    Action(
+                        "close_orphan",
+                        path,
+                        marker.path,
+                        number=number,
+                        write=write,
+                        detail=detail,
+                        state="not_planned",
+                    )
+                )
+            elif issue.state == "open":
+                actions.append(Action("orphan", path, marker.path, number=number, detail=detail))
+        return actions
+
+    def _duplicates(self) -> list[Action]:
+        actions: list[Action] = []
+        for kept, duplicate in self.snapshot.duplicates:
+            if duplicate.state != "open":
+                continue
+            marker = self.snapshot.markers[duplicate.number]
+            write = IssueWrite(state="closed", state_reason="duplicate")
+            actions.append(
+                Action(
+                    "close_duplicate",
+                    marker.path,
+                    marker.path,
+                    number=duplicate.number,
+                    write=write,
+                    detail=f"duplicate of #{kept.number}",
+                    state="not_planned",
+                )
+            )
+        return actions
+
+
+@dataclass(frozen=True)
+class _StateWrite:
+    state: Literal["open", "closed"] | None = None
+    state_reason: Literal["completed", "not_planned", "reopened"] | None = None
+
+
+def _state_change(item: Item, issue: RemoteIssue) -> tuple[_StateWrite, str | None, bool]:
+    """Close or reopen by the three-way rule; the agreed state is the one
+    pmsync last wrote next to the item in the document."""
+    want = document_state(item)
+    have = remote_state(issue)
+    agreed = item.agreed_state
+    if want == have:
+        return _StateWrite(), None, False
+    document_changed = (agreed is None and want != "open" and have == "open") or (agreed is not None and have == agreed)
+    if agreed is not None and want != agreed and have != agreed:
+        return _StateWrite(), None, True
+    if not document_changed:
+        return _StateWrite(), None, False  # changed on GitHub: `pmsync pull` brings it into the document
+    if want == "open":
+        return _StateWrite("open", "reopened"), "reopen", False
+    reason: Literal["completed", "not_planned"] = "not_planned" if want == "not_planned" else "completed"
+    return _StateWrite("closed", reason), "close", False
+
+
+def _state_after(issue: RemoteIssue, write: _StateWrite) -> IssueState:
+    if write.state == "open":
+        return "open"
+    if write.state == "closed":
+        return "not_planned" if write.state_reason == "not_planned" else "completed"
+    return remote_state(issue)
+
+
+def _is_reference_only(item: Item) -> bool:
+    return bool(re.fullmatch(r"(?:[\w.-]+/[\w.-]+)?#\d+", item.title.strip()))
+
+
+def _replace(action: Action, **changes: object) -> Action:
+    return replace(action, **changes)  # type: ignore[arg-type]
+
+
+def build_plan(
+    documents: Sequence[Document],
+    issues: Sequence[RemoteIssue],
+    settings: PlanSettings,
+    *,
+    assignable: frozenset[str] | None = None,
+) -> Plan:
+    return Planner(settings, issues, assignable=assignable).plan(documents)

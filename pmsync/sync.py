@@ -1,0 +1,242 @@
+"""The commands that talk to GitHub, as library functions: read documents, take
+one snapshot of the managed issues, plan, apply, and write the documents back."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pmsync.apply import Applied, Applier, Progress
+from pmsync.config import Config
+from pmsync.errors import ConfigError, PmsyncError, RemoteError, UsageError
+from pmsync.extract import extract_document
+from pmsync.files import ChangedOnDisk, Lock, read_source, write_atomic
+from pmsync.model import Diagnostic, Postmortem
+from pmsync.plan import Document, Plan, PlanSettings, build_plan, owner_login
+from pmsync.scan import scan
+from pmsync.tracker import (
+    DEFAULT_API_URL,
+    DEFAULT_SERVER_URL,
+    Connection,
+    GitHubTracker,
+    RemoteIssue,
+    Tracker,
+    find_token,
+)
+from pmsync.writeback import SpanEdit, apply_edits
+
+OFFLINE_REPO = "OWNER/REPO"
+TrackerFactory = Callable[[Connection], Tracker]
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    dry_run: bool = False
+    yes: bool = False
+    offline: bool = False
+    include_drafts: bool = False
+
+
+@dataclass
+class PushResult:
+    repo: str
+    plan: Plan
+    diagnostics: list[Diagnostic]
+    applied: Applied | None = None
+    written: list[str] = field(default_factory=list)  # documents saved with new spans
+    not_written: list[str] = field(default_factory=list)  # "path: why" for documents left alone
+
+
+def connection(config: Config, environ: Mapping[str, str], *, need_token: bool = True) -> Connection:
+    repo = config.repository or environ.get("GITHUB_REPOSITORY", "").strip()
+    if not repo:
+        raise ConfigError(
+            "no repository to file issues in",
+            "set `repository: owner/name` in pmsync.yaml, or GITHUB_REPOSITORY",
+        )
+    if repo.count("/") != 1 or not all(repo.split("/")):
+        raise ConfigError(f"repository '{repo}' is not of the form owner/name")
+    token = find_token(dict(environ)) if need_token else None
+    return Connection(
+        repo=repo,
+        token=token,
+        api_url=config.api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        server_url=environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL,
+        write_delay=config.push.write_delay,
+    )
+
+
+def repo_path(path: str, config: Config) -> str:
+    """The document's path relative to the config's folder (the repository root
+    in practice), as markers record it, so it is the same from any working folder."""
+    full = Path(path) if Path(path).is_absolute() or config.source is None else config.root / path
+    if not full.is_absolute():
+        full = Path.cwd() / full
+    try:
+        return full.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def document_url(config: Config, conn: Connection) -> str:
+    return config.document_url or f"{conn.server_url.rstrip('/')}/{conn.repo}/blob/HEAD"
+
+
+def _settings(config: Config, conn: Connection, options: PushOptions, whole_scope: bool) -> PlanSettings:
+    push = config.push
+    return PlanSettings(
+        repo=conn.repo,
+        managed_label=config.labels.managed,
+        priority_labels=config.labels.priority,
+        kind_labels=config.labels.kind,
+        include_drafts=options.include_drafts or push.include_drafts,
+        require_reviewed=push.require_reviewed,
+        close_orphans=push.close_orphans,
+        milestone=push.milestone,
+        issue_type=push.issue_type,
+        team_mentions=push.team_mentions,
+        document_url=document_url(config, conn),
+        parent_issue=push.parent_issue,
+        orphans_everywhere=whole_scope,
+    )
+
+
+def _needs_assignable(documents: list[Document], issues: list[RemoteIssue]) -> bool:
+    """Whether some owner has not been seen assigned before (then the repository's
+    assignees are listed once; otherwise that request is saved)."""
+    seen = {login.lower() for issue in issues for login in issue.assignees}
+    for document in documents:
+        for item in document.postmortem.items:
+            login = owner_login(item.owner)
+            if login is not None and login.lower() not in seen:
+                return True
+    return False
+
+
+def push(
+    arguments: list[str],
+    config: Config,
+    options: PushOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    tracker_factory: TrackerFactory | None = None,
+    progress: Progress | None = None,
+) -> PushResult:
+    env = os.environ if environ is None else environ
+    scanned = scan(arguments, config)
+    diagnostics = list(scanned.diagnostics)
+    if not scanned.postmortems:
+        raise UsageError("no postmortems to push", "name files or folders, or set `paths:` in pmsync.yaml")
+    documents = [Document(pm, repo_path(pm.path, config)) for pm in scanned.postmortems]
+    whole_scope = not arguments
+
+    if options.offline:
+        conn = connection(
+            Config(repository=config.repository or env.get("GITHUB_REPOSITORY") or OFFLINE_REPO), env, need_token=False
+        )
+        plan = build_plan(documents, [], _settings(config, conn, options, whole_scope))
+        return PushResult(conn.repo, plan, diagnostics)
+
+    conn = connection(config, env)
+    tracker = (tracker_factory or GitHubTracker)(conn)
+    info = tracker.repository()
+    if not info.private and not config.push.allow_public:
+        raise ConfigError(
+            f"{conn.repo} is a public repository; refusing to file postmortem action items there",
+            "postmortems often hold internal details; set `push.allow_public: true` if that is intended",
+        )
+    if info.archived:
+        raise RemoteError(f"{conn.repo} is archived and read-only", "unarchive it, or set `repository:` to another")
+    issues = tracker.list_issues(config.labels.managed)
+    assignable = tracker.assignable() if _needs_assignable(documents, issues) else None
+    plan = build_plan(documents, issues, _settings(config, conn, options, whole_scope), assignable=assignable)
+    result = PushResult(conn.repo, plan, diagnostics)
+    if options.dry_run:
+        return result
+    _check_caps(plan, config, options)
+
+    with Lock(config.root):
+        applier = Applier(
+            tracker,
+            plan,
+            repo_html=info.html_url,
+            managed=config.labels.managed,
+            document_link=lambda path: f"{document_url(config, conn).rstrip('/')}/{path}",
+            progress=progress,
+        )
+        try:
+            result.applied = applier.run()
+        finally:
+            # Whatever happened, record the links of the issues that now exist.
+            result.applied = result.applied or applier.result
+            _write_documents(result, scanned.postmortems, config, arguments)
+    return result
+
+
+def _check_caps(plan: Plan, config: Config, options: PushOptions) -> None:
+    if options.yes:
+        return
+    problems = []
+    if plan.creates > config.push.max_creates:
+        problems.append(f"create {plan.creates} issues (push.max_creates is {config.push.max_creates})")
+    if plan.closes > config.push.max_closes:
+        problems.append(f"close {plan.closes} issues (push.max_closes is {config.push.max_closes})")
+    if problems:
+        raise PmsyncError(
+            "refusing to " + " and ".join(problems),
+            "read the plan with --dry-run, then rerun with --yes if it is right",
+        )
+
+
+def _write_documents(
+    result: PushResult, postmortems: tuple[Postmortem, ...], config: Config, arguments: list[str]
+) -> None:
+    if result.applied is None:
+        return
+    root = None if arguments else config.root
+    for path, edits in result.applied.edits.items():
+        source = read_source(path, root)
+        if source.data is None:
+            result.not_written.append(f"{path}: {source.problem}")
+            continue
+        original = next((pm for pm in postmortems if pm.path == path), None)
+        problem = save_with_spans(path, source.data, edits, config, original, root)
+        if problem:
+            result.not_written.append(f"{path}: {problem}")
+        else:
+            result.written.append(path)
+
+
+def save_with_spans(
+    path: str,
+    data: bytes,
+    edits: list[SpanEdit],
+    config: Config,
+    original: Postmortem | None,
+    root: Path | None,
+) -> str | None:
+    """Write the spans into the document; the reason when it was refused."""
+    if original is not None:
+        current = extract_document(path, data, config)
+        if _identity(current) != _identity(original):
+            return "it changed on disk during the run; left alone (run pmsync again)"
+    new = apply_edits(data, edits)
+    if new == data:
+        return None
+    check = extract_document(path, new, config)
+    if _identity(check) != _identity(extract_document(path, data, config)):
+        return "writing the links would change its items; left alone (please report this)"
+    target = Path(path) if root is None or Path(path).is_absolute() else root / path
+    try:
+        write_atomic(target, new, expected=data)
+    except ChangedOnDisk as err:
+        return f"{err}; left alone (run pmsync again)"
+    except OSError as err:
+        return f"cannot write: {err.strerror or err}"
+    return None
+
+
+def _identity(pm: Postmortem) -> list[tuple[str, str, int]]:
+    return [(item.key, item.title, item.line) for item in pm.items]

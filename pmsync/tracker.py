@@ -1,0 +1,328 @@
+"""The issue tracker: a small protocol, and its GitHub implementation.
+
+This is the only module that imports PyGithub. Everything above it works with
+the plain values defined here, so plans can be computed and tested without a
+network, and a test double of the protocol is a few lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import github
+from github.GithubException import GithubException
+from github.GithubRetry import GithubRetry
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import RequestException
+
+from pmsync.errors import AuthError, ConfigError, RemoteError
+
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    full_name: str
+    private: bool
+    archived: bool
+    html_url: str
+
+
+@dataclass(frozen=True)
+class RemoteIssue:
+    number: int
+    id: int
+    title: str
+    body: str
+    state: Literal["open", "closed"]
+    state_reason: str | None
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    milestone: str | None
+    html_url: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class IssueWrite:
+    """Fields to send; None means 'leave as it is'."""
+
+    title: str | None = None
+    body: str | None = None
+    labels: tuple[str, ...] | None = None
+    assignees: tuple[str, ...] | None = None
+    milestone: int | None = None
+    state: Literal["open", "closed"] | None = None
+    state_reason: Literal["completed", "not_planned", "duplicate", "reopened"] | None = None
+    type: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name in ("title", "body", "milestone", "state", "state_reason", "type"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.labels is not None:
+            data["labels"] = list(self.labels)
+        if self.assignees is not None:
+            data["assignees"] = list(self.assignees)
+        return data
+
+    def is_empty(self) -> bool:
+        return not self.payload()
+
+
+class Tracker(Protocol):
+    """What pmsync needs from an issue tracker."""
+
+    @property
+    def repo(self) -> str: ...
+
+    def repository(self) -> RepoInfo: ...
+
+    def list_issues(self, label: str, since: dt.datetime | None = None) -> list[RemoteIssue]: ...
+
+    def create_issue(self, write: IssueWrite) -> RemoteIssue: ...
+
+    def update_issue(self, number: int, write: IssueWrite) -> RemoteIssue: ...
+
+    def create_label(self, name: str, color: str, description: str) -> bool: ...
+
+    def assignable(self) -> frozenset[str]: ...
+
+    def milestones(self) -> dict[str, int]: ...
+
+    def create_milestone(self, title: str, due: dt.date | None) -> int: ...
+
+    def add_sub_issue(self, parent: int, child_id: int) -> None: ...
+
+    def comment(self, number: int, body: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and how to reach GitHub, from the config and the environment."""
+
+    repo: str
+    token: str | None = field(repr=False)
+    api_url: str = DEFAULT_API_URL
+    server_url: str = DEFAULT_SERVER_URL
+    write_delay: float = 1.0
+    timeout: float = 20.0
+    retries: int = 5
+
+
+def find_token(environ: dict[str, str] | None = None) -> str | None:
+    """GITHUB_TOKEN, else GH_TOKEN, else what the `gh` CLI is logged in with."""
+    env = os.environ if environ is None else environ
+    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    gh = shutil.which("gh")
+    if gh:
+        try:
+            result = subprocess.run([gh, "auth", "token"], capture_output=True, text=True, timeout=10, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        token = result.stdout.strip()
+        if result.returncode == 0 and token:
+            return token
+    return None
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not value:
+        return None
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def remote_issue(data: dict[str, Any]) -> RemoteIssue:
+    milestone = data.get("milestone") or None
+    created = _parse_time(data.get("created_at")) or dt.datetime.now(dt.UTC)
+    return RemoteIssue(
+        number=int(data["number"]),
+        id=int(data["id"]),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        state="closed" if data.get("state") == "closed" else "open",
+        state_reason=data.get("state_reason"),
+        labels=tuple(sorted(str(label["name"]) for label in data.get("labels") or [] if isinstance(label, dict))),
+        assignees=tuple(sorted(str(user["login"]) for user in data.get("assignees") or [])),
+        milestone=str(milestone["title"]) if isinstance(milestone, dict) else None,
+        html_url=str(data.get("html_url") or ""),
+        created_at=created,
+        updated_at=_parse_time(data.get("updated_at")) or created,
+        closed_at=_parse_time(data.get("closed_at")),
+        locked=bool(data.get("locked")),
+    )
+
+
+class GitHubTracker:
+    """The Tracker protocol over GitHub's REST API, through PyGithub."""
+
+    def __init__(self, connection: Connection, *, on_request: Callable[[str, str], None] | None = None) -> None:
+        if not connection.token:
+            raise AuthError(
+                "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN), or log in with `gh auth login`",
+                "in GitHub Actions, pass `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` in `env:`",
+            )
+        self._connection = connection
+        retry = GithubRetry(total=connection.retries, backoff_factor=0.5, secondary_rate_wait=60)
+        self._github = github.Github(
+            auth=github.Auth.Token(connection.token),
+            base_url=connection.api_url.rstrip("/"),
+            per_page=100,
+            timeout=int(connection.timeout),
+            retry=retry,
+            seconds_between_requests=0,
+            seconds_between_writes=connection.write_delay,
+            lazy=True,
+            user_agent="pmsync",
+        )
+        self._on_request = on_request
+
+    @property
+    def repo(self) -> str:
+        return self._connection.repo
+
+    def close(self) -> None:
+        self._github.close()
+
+    # -- plumbing ------------------------------------------------------------
+
+    def _path(self, suffix: str = "") -> str:
+        return f"/repos/{self._connection.repo}{suffix}"
+
+    def _call(self, verb: str, url: str, *, parameters: dict[str, Any] | None = None, body: Any = None) -> Any:
+        if self._on_request is not None:
+            self._on_request(verb, url)
+        try:
+            _headers, data = self._github.requester.requestJsonAndCheck(verb, url, parameters=parameters, input=body)
+        except GithubException as err:
+            raise self._translate(err, verb, url) from None
+        except (RequestsConnectionError, RequestException, OSError) as err:
+            raise RemoteError(
+                f"cannot reach GitHub at {self._connection.api_url}: {type(err).__name__}",
+                "check the network, or GITHUB_API_URL / `api_url` for GitHub Enterprise Server",
+            ) from None
+        return data
+
+    def _translate(self, err: GithubException, verb: str, url: str) -> Exception:
+        message = ""
+        if isinstance(err.data, dict):
+            message = str(err.data.get("message") or "")
+        repo = self._connection.repo
+        status = err.status
+        if status == 401:
+            return AuthError(
+                "GitHub rejected the token (401 Bad credentials)", "create a new token and set GITHUB_TOKEN"
+            )
+        if status == 403 and "archived" in message.lower():
+            return RemoteError(f"{repo} is archived and read-only: {verb} {url} refused")
+        if status == 403 and "rate limit" in message.lower():
+            return RemoteError(
+                "GitHub rate limit reached and retries ran out", "the run can be repeated later: it resumes safely"
+            )
+        if status == 403:
+            return AuthError(
+                f"the token may not {verb} {url} on {repo} (403 {message or 'Forbidden'})",
+                "the token needs `issues: write` (and `contents: read`) on the repository",
+            )
+        if status == 404 and url.rstrip("/") == self._path():
+            return ConfigError(
+                f"repository {repo} not found, or the token cannot see it",
+                "check `repository` in pmsync.yaml (or GITHUB_REPOSITORY) and the token's access",
+            )
+        detail = message or "no message"
+        if status == 422 and isinstance(err.data, dict) and err.data.get("errors"):
+            detail += f" ({err.data['errors']})"
+        return RemoteError(f"GitHub answered {status} to {verb} {url}: {detail}")
+
+    def _pages(self, url: str, parameters: dict[str, Any]) -> Iterable[dict[str, Any]]:
+        """Every item of a paginated listing, following GitHub's Link headers."""
+        if self._on_request is not None:
+            self._on_request("GET", url)
+        listing = github.PaginatedList.PaginatedList(_Raw, self._github.requester, url, parameters, list_item="items")
+        try:
+            for entry in listing:
+                yield entry.raw
+        except GithubException as err:
+            raise self._translate(err, "GET", url) from None
+        except (RequestsConnectionError, RequestException, OSError) as err:
+            raise RemoteError(f"cannot reach GitHub at {self._connection.api_url}: {type(err).__name__}") from None
+
+    # -- the protocol ----------------------------------------------------------
+
+    def repository(self) -> RepoInfo:
+        data = self._call("GET", self._path())
+        return RepoInfo(
+            full_name=str(data.get("full_name") or self._connection.repo),
+            private=bool(data.get("private")),
+            archived=bool(data.get("archived")),
+            html_url=str(data.get("html_url") or f"{self._connection.server_url}/{self._connection.repo}"),
+        )
+
+    def list_issues(self, label: str, since: dt.datetime | None = None) -> list[RemoteIssue]:
+        parameters: dict[str, Any] = {"state": "all", "labels": label, "per_page": 100}
+        if since is not None:
+            parameters["since"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return [
+            remote_issue(data)
+            for data in self._pages(self._path("/issues"), parameters)
+            if "pull_request" not in data  # the issues API lists pull requests too
+        ]
+
+    def create_issue(self, write: IssueWrite) -> RemoteIssue:
+        return remote_issue(self._call("POST", self._path("/issues"), body=write.payload()))
+
+    def update_issue(self, number: int, write: IssueWrite) -> RemoteIssue:
+        return remote_issue(self._call("PATCH", self._path(f"/issues/{number}"), body=write.payload()))
+
+    def create_label(self, name: str, color: str, description: str) -> bool:
+        """Create a label; False when it already exists (which is fine)."""
+        try:
+            self._call("POST", self._path("/labels"), body={"name": name, "color": color, "description": description})
+        except RemoteError as err:
+            if "already_exists" in str(err):
+                return False
+            raise
+        return True
+
+    def assignable(self) -> frozenset[str]:
+        return frozenset(str(user["login"]) for user in self._pages(self._path("/assignees"), {"per_page": 100}))
+
+    def milestones(self) -> dict[str, int]:
+        return {str(m["title"]): int(m["number"]) for m in self._pages(self._path("/milestones"), {"state": "all"})}
+
+    def create_milestone(self, title: str, due: dt.date | None) -> int:
+        body: dict[str, Any] = {"title": title}
+        if due is not None:
+            body["due_on"] = f"{due.isoformat()}T23:59:59Z"
+        return int(self._call("POST", self._path("/milestones"), body=body)["number"])
+
+    def add_sub_issue(self, parent: int, child_id: int) -> None:
+        self._call("POST", self._path(f"/issues/{parent}/sub_issues"), body={"sub_issue_id": child_id})
+
+    def comment(self, number: int, body: str) -> None:
+        self._call("POST", self._path(f"/issues/{number}/comments"), body={"body": body})
+
+
+class _Raw(github.GithubObject.NonCompletableGithubObject):
+    """A listing entry kept as the JSON GitHub sent."""
+
+    def _initAttributes(self) -> None:
+        self.raw: dict[str, Any] = {}
+
+    def _useAttributes(self, attributes: dict[str, Any]) -> None:
+        self.raw = attributes

@@ -1,0 +1,89 @@
+"""Minimal edits to a postmortem's bytes: pmsync's span next to each item.
+
+Only the span is written; every other byte of the document (line endings, BOM,
+tabs, trailing spaces, bytes that are not valid UTF-8) stays as it was. Lines
+are edited as bytes decoded with `surrogateescape`, so even a line with invalid
+UTF-8 comes back byte for byte apart from the span.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pmsync.links import Status, find_spans, render
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_TRAILER = re.compile(r"(?:\s+#+)?(?:\\|\s*)$")  # ATX closing hashes, hard-break backslash or spaces
+
+
+@dataclass(frozen=True)
+class SpanEdit:
+    line: int  # 1-based line the span belongs on
+    status: Status | None  # None removes pmsync's span from the line
+    cell: int | None = None  # table rows: the 0-based column the span goes in
+
+
+def _lines(data: bytes) -> list[tuple[int, int, int]]:
+    """(start, content end, line end) of every line, by the same breaks extraction uses."""
+    spans: list[tuple[int, int, int]] = []
+    start = 0
+    for match in _LINE_END.finditer(data):
+        spans.append((start, match.start(), match.end()))
+        start = match.end()
+    spans.append((start, len(data), len(data)))
+    return spans
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each table cell's text, between unescaped pipes."""
+    bounds = [m.start() for m in re.finditer(r"(?<!\\)\|", line)]
+    if not bounds:
+        return []
+    cells: list[tuple[int, int]] = []
+    edges = bounds if line.lstrip().startswith("|") else [-1, *bounds]
+    if not line.rstrip().endswith("|"):
+        edges = [*edges, len(line)]
+    for left, right in itertools.pairwise(edges):
+        cells.append((left + 1, right))
+    return cells
+
+
+def edit_line(line: str, edit: SpanEdit) -> str:
+    existing = find_spans(line, 0)
+    for span in reversed(existing):
+        line = line[: span.start] + line[span.end :]
+    if edit.status is None:
+        return line
+    text = render(edit.status)
+    if edit.cell is not None:
+        cells = _cells(line)
+        if 0 <= edit.cell < len(cells):
+            start, end = cells[edit.cell]
+            content_end = start + len(line[start:end].rstrip())
+            return line[:content_end] + text + line[content_end:]
+    match = _TRAILER.search(line)
+    cut = match.start() if match else len(line)
+    return line[:cut] + text + line[cut:]
+
+
+def apply_edits(data: bytes, edits: Sequence[SpanEdit]) -> bytes:
+    """The document with each edit made; untouched lines are the same bytes."""
+    if not edits:
+        return data
+    by_line = {edit.line - 1: edit for edit in edits}
+    lines = _lines(data)
+    out = bytearray()
+    for index, (start, content_end, end) in enumerate(lines):
+        edit = by_line.get(index)
+        if edit is None:
+            out += data[start:end]
+            continue
+        raw = data[start:content_end]
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        text = raw[3:].decode("utf-8", "surrogateescape") if bom else raw.decode("utf-8", "surrogateescape")
+        edited = edit_line(text, edit).encode("utf-8", "surrogateescape")
+        out += (b"\xef\xbb\xbf" if bom else b"") + edited + data[content_end:end]
+    return bytes(out)
