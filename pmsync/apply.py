@@ -19,7 +19,7 @@ from pmsync.links import Status
 from pmsync.model import IssueState, Item
 from pmsync.plan import Action, Parent, Plan, document_state
 from pmsync.tracker import IssueWrite, RemoteIssue, Tracker
-from pmsync.writeback import SpanEdit
+from pmsync.writeback import Edit, SpanEdit
 
 Progress = Callable[[int, int], None]
 
@@ -39,7 +39,8 @@ class Outcome:
 @dataclass
 class Applied:
     outcomes: list[Outcome] = field(default_factory=list)
-    edits: dict[str, list[SpanEdit]] = field(default_factory=dict)  # document path -> span edits
+    edits: dict[str, list[Edit]] = field(default_factory=dict)  # document path -> span edits
+    issues: dict[int, RemoteIssue] = field(default_factory=dict)  # issues as the writes left them
     stopped: str | None = None  # why the run stopped before the end of the plan
 
     @property
@@ -128,9 +129,9 @@ class Applier:
         except PmsyncError as err:
             self.result.outcomes.append(Outcome(action, action.number, error=err.message))
             return
-        self.result.outcomes.append(
-            Outcome(action, issue.number, issue.html_url or _issue_url(self.repo_html, issue.number))
-        )
+        url = issue.html_url or _issue_url(self.repo_html, issue.number)
+        self.result.outcomes.append(Outcome(action, issue.number, url))
+        self.result.issues[issue.number] = issue
         self._record_span(action, issue)
 
     def _write(self, action: Action) -> RemoteIssue:

@@ -16,7 +16,7 @@ import click
 
 from pmsync import __version__
 from pmsync.config import Config, find_config, load_config
-from pmsync.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PmsyncError
+from pmsync.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUT_OF_DATE, EXIT_USAGE, PmsyncError
 from pmsync.lint import check as lint_check
 from pmsync.render import (
     diagnostic_line,
@@ -28,8 +28,10 @@ from pmsync.render import (
     scan_table,
 )
 from pmsync.scan import scan as scan_documents
-from pmsync.sync import PushOptions
+from pmsync.sync import PullOptions, PullResult, PushOptions, PushResult
+from pmsync.sync import pull as pull_documents
 from pmsync.sync import push as push_documents
+from pmsync.sync import sync as sync_documents
 
 
 @dataclass
@@ -172,6 +174,12 @@ def push(
         result = push_documents(list(paths), config, push_options, progress=bar)
     finally:
         bar.finish()
+    if _show_push(result, push_options, fmt, verbose):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _show_push(result: PushResult, push_options: PushOptions, fmt: str, verbose: bool) -> bool:
+    """Print a push's plan and outcome; True when something failed."""
     _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
     for warning in result.plan.warnings:
         _warn(f"warning: {warning}")
@@ -179,14 +187,81 @@ def push(
     if fmt == "json":
         click.echo(plan_json(result.plan, repo=result.repo, dry_run=dry, applied=result.applied), nl=False)
     else:
-        click.echo(
-            plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose), nl=False
-        )
+        text = plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose)
+        click.echo(text, nl=False)
     for path in result.written:
         _warn(f"updated {path}")
     for problem in result.not_written:
         _warn(f"not updated: {problem}")
-    failed = bool(result.applied and (result.applied.failures or result.applied.stopped)) or bool(result.not_written)
+    return bool(result.applied and (result.applied.failures or result.applied.stopped)) or bool(result.not_written)
+
+
+def _show_pull(result: PullResult, *, dry_run: bool, show_diff: bool) -> bool:
+    """Print a pull's outcome; True when something could not be done."""
+    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
+    for conflict in result.conflicts:
+        _warn(f"conflict: {conflict}")
+    if show_diff:
+        for path in result.out_of_date:
+            click.echo(result.diffs[path], nl=False)
+    for update in result.updates:
+        for change in update.changed_items:
+            click.echo(f"{update.path}:{change}")
+    verb = "would update" if dry_run else "updated"
+    done = result.out_of_date if dry_run else result.written
+    for path in done:
+        _warn(f"{verb} {path}")
+    for problem in result.not_written:
+        _warn(f"not updated: {problem}")
+    if not result.diffs:
+        _warn("documents are up to date")
+    return bool(result.not_written)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--dry-run", is_flag=True, help="Show the diff each document would get; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 8 when a document is out of date (for CI).")
+@click.option("--diff", "show_diff", is_flag=True, help="Like --check, and print the diffs.")
+@click.pass_obj
+def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, show_diff: bool) -> None:
+    """Write each issue's status next to its item in the postmortems.
+
+    Shows open, done (with the date) or won't do, and the assignee when it is
+    not the written owner; ticks the task box of done list items. Reads the
+    managed issues with one listing and changes only pmsync's own text.
+    """
+    config = options.config()
+    checking = check or show_diff
+    result = pull_documents(list(paths), config, PullOptions(dry_run=dry_run, check=checking))
+    failed = _show_pull(result, dry_run=dry_run or checking, show_diff=dry_run or show_diff)
+    if checking and result.diffs:
+        sys.exit(EXIT_OUT_OF_DATE)
+    if failed:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--dry-run", is_flag=True, help="Print the plan and the document diffs; write nothing.")
+@click.option("--yes", is_flag=True, help="Go ahead even when the plan creates or closes more than the caps.")
+@click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing.")
+@click.pass_obj
+def sync(
+    options: Options, paths: tuple[str, ...], dry_run: bool, yes: bool, include_drafts: bool, fmt: str, verbose: bool
+) -> None:
+    """Push, then pull, in one run: what the scheduled GitHub Action runs."""
+    config = options.config()
+    bar = _ProgressBar()
+    push_options = PushOptions(dry_run=dry_run, yes=yes, include_drafts=include_drafts)
+    try:
+        result = sync_documents(list(paths), config, push_options, progress=bar)
+    finally:
+        bar.finish()
+    failed = _show_push(result.push, push_options, fmt, verbose)
+    failed = _show_pull(result.pull, dry_run=dry_run, show_diff=dry_run) or failed
     if failed:
         sys.exit(EXIT_FINDINGS)
 

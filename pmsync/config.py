@@ -53,6 +53,12 @@ class LabelSettings:
 
 
 @dataclass(frozen=True)
+class WritebackSettings:
+    task_lists: bool = True
+    status_table: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     paths: tuple[str, ...] = ("postmortems/**/*.md",)
     exclude: tuple[str, ...] = ()
@@ -65,6 +71,7 @@ class Config:
     document_url: str | None = None
     labels: LabelSettings = field(default_factory=LabelSettings)
     push: PushSettings = field(default_factory=PushSettings)
+    writeback: WritebackSettings = field(default_factory=WritebackSettings)
     source: Path | None = None  # the file it came from; None for built-in defaults
     root: Path = field(default_factory=Path.cwd)  # globs are relative to this folder
 
@@ -155,6 +162,7 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
         document_url=data.get("document_url"),
         labels=LabelSettings(**data.get("labels", {})),
         push=PushSettings(**data.get("push", {})),
+        writeback=WritebackSettings(**data.get("writeback", {})),
         paths=tuple(data.get("paths", Config.paths)),
         exclude=tuple(data.get("exclude", ())),
         followup_words=tuple(sections.get("followup", ())),

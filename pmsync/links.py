@@ -92,3 +92,18 @@ def render(status: Status) -> str:
     if status.assignee:
         text += f"{SEPARATOR}@{status.assignee}"
     return text
+
+
+STATUS_TABLE_START = "<!-- pmsync:status -->"
+STATUS_TABLE_END = "<!-- /pmsync:status -->"
+_STATUS_TABLE = re.compile(
+    rf"^[ \t]*{re.escape(STATUS_TABLE_START)}[ \t]*\n(?P<body>.*?)^[ \t]*{re.escape(STATUS_TABLE_END)}[ \t]*$",
+    re.S | re.M,
+)
+
+
+def blank_status_tables(text: str) -> str:
+    """The generated status table, blanked out: its rows are pmsync's, not items."""
+    if STATUS_TABLE_START not in text:
+        return text
+    return _STATUS_TABLE.sub(lambda m: m.group(0).replace(m["body"], "\n" * m["body"].count("\n")), text)

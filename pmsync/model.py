@@ -58,6 +58,8 @@ class Item:
     agreed_state: IssueState | None = None  # the state pmsync last wrote next to the item
     shown_assignee: str | None = None  # the assignee pmsync last wrote next to the item
     cell: int | None = None  # table rows: the 0-based column where the issue link goes
+    list_entry: bool = False  # a list item (its first line holds the bullet), so it can carry a task box
+    checkbox: bool | None = None  # the task box as written: True [x], False [ ], None no box
 
 
 @dataclass(frozen=True)

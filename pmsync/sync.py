@@ -3,8 +3,9 @@ one snapshot of the managed issues, plan, apply, and write the documents back.""
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,10 @@ from pmsync.errors import ConfigError, PmsyncError, RemoteError, UsageError
 from pmsync.extract import extract_document
 from pmsync.files import ChangedOnDisk, Lock, read_source, write_atomic
 from pmsync.model import Diagnostic, Postmortem
+from pmsync.content import parse_marker
+from pmsync.extract.text import decode
 from pmsync.plan import Document, Plan, PlanSettings, build_plan, owner_login
+from pmsync.pull import DocumentUpdate, PullSettings, index_issues, plan_document
 from pmsync.scan import scan
 from pmsync.tracker import (
     DEFAULT_API_URL,
@@ -25,7 +29,7 @@ from pmsync.tracker import (
     Tracker,
     find_token,
 )
-from pmsync.writeback import SpanEdit, apply_edits
+from pmsync.writeback import Edit, apply_edits
 
 OFFLINE_REPO = "OWNER/REPO"
 TrackerFactory = Callable[[Connection], Tracker]
@@ -47,6 +51,8 @@ class PushResult:
     applied: Applied | None = None
     written: list[str] = field(default_factory=list)  # documents saved with new spans
     not_written: list[str] = field(default_factory=list)  # "path: why" for documents left alone
+    issues: list[RemoteIssue] = field(default_factory=list)  # the managed issues, after this run's writes
+    html_url: str = ""
 
 
 def connection(config: Config, environ: Mapping[str, str], *, need_token: bool = True) -> Connection:
@@ -152,7 +158,7 @@ def push(
     issues = tracker.list_issues(config.labels.managed)
     assignable = tracker.assignable() if _needs_assignable(documents, issues) else None
     plan = build_plan(documents, issues, _settings(config, conn, options, whole_scope), assignable=assignable)
-    result = PushResult(conn.repo, plan, diagnostics)
+    result = PushResult(conn.repo, plan, diagnostics, issues=issues, html_url=info.html_url)
     if options.dry_run:
         return result
     _check_caps(plan, config, options)
@@ -172,6 +178,10 @@ def push(
             # Whatever happened, record the links of the issues that now exist.
             result.applied = result.applied or applier.result
             _write_documents(result, scanned.postmortems, config, arguments)
+            updated = result.applied.issues
+            result.issues = [updated.get(i.number, i) for i in issues] + [
+                i for n, i in updated.items() if n not in {x.number for x in issues}
+            ]
     return result
 
 
@@ -212,17 +222,18 @@ def _write_documents(
 def save_with_spans(
     path: str,
     data: bytes,
-    edits: list[SpanEdit],
+    edits: Sequence[Edit],
     config: Config,
     original: Postmortem | None,
     root: Path | None,
+    replacements: Sequence[tuple[int, int, list[str]]] = (),
 ) -> str | None:
     """Write the spans into the document; the reason when it was refused."""
     if original is not None:
         current = extract_document(path, data, config)
         if _identity(current) != _identity(original):
             return "it changed on disk during the run; left alone (run pmsync again)"
-    new = apply_edits(data, edits)
+    new = apply_edits(data, edits, replacements)
     if new == data:
         return None
     check = extract_document(path, new, config)
@@ -240,3 +251,129 @@ def save_with_spans(
 
 def _identity(pm: Postmortem) -> list[tuple[str, str, int]]:
     return [(item.key, item.title, item.line) for item in pm.items]
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    dry_run: bool = False
+    check: bool = False  # report documents that are out of date; write nothing
+
+
+@dataclass
+class PullResult:
+    repo: str
+    updates: list[DocumentUpdate]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)  # path -> unified diff of the change
+    written: list[str] = field(default_factory=list)
+    not_written: list[str] = field(default_factory=list)
+
+    @property
+    def conflicts(self) -> list[str]:
+        return [c for u in self.updates for c in u.conflicts]
+
+    @property
+    def out_of_date(self) -> list[str]:
+        return sorted(self.diffs)
+
+
+def pull(
+    arguments: list[str],
+    config: Config,
+    options: PullOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    tracker_factory: TrackerFactory | None = None,
+) -> PullResult:
+    env = os.environ if environ is None else environ
+    scanned = scan(arguments, config)
+    if not scanned.postmortems:
+        raise UsageError("no postmortems to update", "name files or folders, or set `paths:` in pmsync.yaml")
+    conn = connection(config, env)
+    tracker = (tracker_factory or GitHubTracker)(conn)
+    issues = tracker.list_issues(config.labels.managed)
+    html = f"{conn.server_url.rstrip('/')}/{conn.repo}"
+    result = PullResult(conn.repo, [], list(scanned.diagnostics))
+    with Lock(config.root):
+        pull_documents(result, scanned.postmortems, issues, config, arguments, html, options)
+    return result
+
+
+def pull_documents(
+    result: PullResult,
+    postmortems: Sequence[Postmortem],
+    issues: list[RemoteIssue],
+    config: Config,
+    arguments: list[str],
+    repo_html: str,
+    options: PullOptions,
+) -> None:
+    """Compute each document's status edits against `issues`, show or write them."""
+    settings = PullSettings(
+        repo=result.repo,
+        repo_html=repo_html,
+        task_lists=config.writeback.task_lists,
+        status_table=config.writeback.status_table,
+    )
+    markers = {i.number: m for i in issues if (m := parse_marker(i.body)) is not None}
+    by_number = {i.number: i for i in issues}
+    by_identity = index_issues(issues, markers)
+    root = None if arguments else config.root
+    for pm in postmortems:
+        source = read_source(pm.path, root)
+        if source.data is None:
+            result.not_written.append(f"{pm.path}: {source.problem}")
+            continue
+        lines = decode(source.data).text.split("\n")
+        update = plan_document(pm, repo_path(pm.path, config), settings, by_number, by_identity, lines)
+        result.updates.append(update)
+        if update.empty:
+            continue
+        replacements = [update.table] if update.table else []
+        new = apply_edits(source.data, update.edits, replacements)
+        if new == source.data:
+            continue
+        result.diffs[pm.path] = unified_diff(pm.path, source.data, new)
+        if options.dry_run or options.check:
+            continue
+        problem = save_with_spans(pm.path, source.data, update.edits, config, pm, root, replacements)
+        if problem:
+            result.not_written.append(f"{pm.path}: {problem}")
+        else:
+            result.written.append(pm.path)
+
+
+def unified_diff(path: str, old: bytes, new: bytes) -> str:
+    before = old.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    after = new.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    diff = difflib.unified_diff(before, after, fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in diff)
+
+
+@dataclass
+class SyncResult:
+    push: PushResult
+    pull: PullResult
+
+
+def sync(
+    arguments: list[str],
+    config: Config,
+    options: PushOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    tracker_factory: TrackerFactory | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Push, then pull, with one listing of the managed issues."""
+    pushed = push(arguments, config, options, environ=environ, tracker_factory=tracker_factory, progress=progress)
+    pulled = PullResult(pushed.repo, [])
+    rescanned = scan(arguments, config)  # push may have written links into the documents
+    html = pushed.html_url or f"{DEFAULT_SERVER_URL}/{pushed.repo}"
+    pull_options = PullOptions(dry_run=options.dry_run)
+    if options.dry_run:
+        pull_documents(pulled, rescanned.postmortems, pushed.issues, config, arguments, html, pull_options)
+    else:
+        with Lock(config.root):
+            pull_documents(pulled, rescanned.postmortems, pushed.issues, config, arguments, html, pull_options)
+    return SyncResult(pushed, pulled)

@@ -26,6 +26,30 @@ class SpanEdit:
     cell: int | None = None  # table rows: the 0-based column the span goes in
 
 
+@dataclass(frozen=True)
+class BoxEdit:
+    line: int  # 1-based line of a list item's bullet
+    checked: bool  # the task box to show: [x] or [ ]
+
+
+_BULLET = re.compile(r"^(?P<lead>(?:[ \t]*>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]?\][ \t]?)?")
+
+
+def edit_box(line: str, checked: bool) -> str:
+    """Set the task box of a list item, adding one when the item has none."""
+    match = _BULLET.match(line)
+    if match is None:
+        return line
+    mark = "[x]" if checked else "[ ]"
+    box = match["box"]
+    if box is None:
+        return line[: match.end("lead")] + mark + " " + line[match.end("lead") :]
+    if box.rstrip(" \t") == mark or (checked and box.startswith("[X]")):
+        return line
+    spacing = box[len(box.rstrip(" \t")) :] or " "
+    return line[: match.start("box")] + mark + spacing + line[match.end("box") :]
+
+
 def _lines(data: bytes) -> list[tuple[int, int, int]]:
     """(start, content end, line end) of every line, by the same breaks extraction uses."""
     spans: list[tuple[int, int, int]] = []
@@ -69,21 +93,45 @@ def edit_line(line: str, edit: SpanEdit) -> str:
     return line[:cut] + text + line[cut:]
 
 
-def apply_edits(data: bytes, edits: Sequence[SpanEdit]) -> bytes:
-    """The document with each edit made; untouched lines are the same bytes."""
-    if not edits:
+Edit = SpanEdit | BoxEdit
+
+
+def apply_edits(data: bytes, edits: Sequence[Edit], replacements: Sequence[tuple[int, int, list[str]]] = ()) -> bytes:
+    """The document with each edit made; untouched lines are the same bytes.
+    `replacements` swap whole line ranges (0-based start, end exclusive) for new
+    lines: the generated status table between its markers."""
+    if not edits and not replacements:
         return data
-    by_line = {edit.line - 1: edit for edit in edits}
+    by_line: dict[int, list[Edit]] = {}
+    for edit in edits:
+        by_line.setdefault(edit.line - 1, []).append(edit)
+    replaced = {start: (end, lines) for start, end, lines in replacements}
     lines = _lines(data)
+    newline = _newline(data)
     out = bytearray()
+    skip_until = -1
     for index, (start, content_end, end) in enumerate(lines):
-        edit = by_line.get(index)
-        if edit is None:
+        if index < skip_until:
+            continue
+        if index in replaced:
+            stop, new_lines = replaced[index]
+            out += b"".join(line.encode("utf-8", "surrogateescape") + newline for line in new_lines)
+            skip_until = stop
+            continue
+        line_edits = by_line.get(index)
+        if not line_edits:
             out += data[start:end]
             continue
         raw = data[start:content_end]
         bom = raw.startswith(b"\xef\xbb\xbf")
         text = raw[3:].decode("utf-8", "surrogateescape") if bom else raw.decode("utf-8", "surrogateescape")
-        edited = edit_line(text, edit).encode("utf-8", "surrogateescape")
-        out += (b"\xef\xbb\xbf" if bom else b"") + edited + data[content_end:end]
+        for edit in line_edits:
+            text = edit_box(text, edit.checked) if isinstance(edit, BoxEdit) else edit_line(text, edit)
+        out += (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogateescape") + data[content_end:end]
     return bytes(out)
+
+
+def _newline(data: bytes) -> bytes:
+    """The document's own line break, for lines pmsync adds."""
+    crlf = data.count(b"\r\n")
+    return b"\r\n" if crlf and crlf * 2 >= data.count(b"\n") else b"\n"

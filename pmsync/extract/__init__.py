@@ -15,7 +15,7 @@ from pmsync.extract.items import ItemCollector
 from pmsync.extract.metadata import blank_front_matter, build_incident, read_front_matter
 from pmsync.extract.sections import build_sections
 from pmsync.extract.text import decode
-from pmsync.links import strip_spans
+from pmsync.links import blank_status_tables, strip_spans
 from pmsync.model import Diagnostic, Postmortem
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def extract_document(path: str, data: bytes, config: Config) -> Postmortem:
     matter = read_front_matter(decoded.text)
     if matter.error:
         diagnostics.append(Diagnostic(path, 1, "warning", "front-matter", matter.error))
-    text, spans = strip_spans(blank_front_matter(decoded.text, matter))
+    text, spans = strip_spans(blank_status_tables(blank_front_matter(decoded.text, matter)))
     blocks, env = parse(text)
     root = build_sections(blocks, config.vocabulary)
     incident = build_incident(path, root, blocks, text, matter.data)

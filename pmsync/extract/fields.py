@@ -38,10 +38,11 @@ _KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("prevent", re.compile(r"prevent|fix|test|resilien|repair|harden", re.I)),
 )
 _WONT = re.compile(
-    r"\b(?:won'?t\s+(?:do|fix)|wontfix|not\s+planned|dropped|cancell?ed|superseded|obsolete|rejected|declined)\b"
-    r"|^~~.*~~$",
+    r"\b(?:won'?t\s+(?:do|fix)|wontfix|not\s+planned|dropped|cancell?ed|superseded|obsolete|rejected|declined)\b",
     re.I,
 )
+_STRUCK = re.compile(r"^(?:\[[ xX]?\]\s*)?~~.+~~\W*$", re.S)  # the whole entry struck through
+_WONT_NOTE = re.compile(r"[(\[](?:won'?t\s+do|wontfix|not\s+planned|dropped|cancell?ed|superseded)[)\]]", re.I)
 _ISSUE_URL = re.compile(r"https?://[^\s/]+/(?P<repo>[\w.-]+/[\w.-]+)/issues/(?P<n>\d+)\b")
 _ISSUE_SHORT = re.compile(r"(?<![\w/&])(?:(?P<repo>[\w.-]+/[\w.-]+))?#(?P<n>\d{1,7})\b")
 
@@ -169,7 +170,9 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
         due = _due(draft, raw, context)
         span = context.span_for(draft)
         status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
-        wont = bool(_WONT.search(status) or _WONT.match(draft.title))
+        wont = bool(_WONT.search(status) or _STRUCK.match(draft.source.strip()) or _WONT_NOTE.search(draft.title))
+        if span is not None and span.state == "not_planned" and draft.done:
+            wont = True  # a ticked box next to "won't do": closed as not planned, and agreed so
         items.append(
             Item(
                 key=_key(draft.title, seen),
@@ -192,6 +195,8 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
                 agreed_state=span.state if span else None,
                 shown_assignee=span.assignee if span else None,
                 cell=draft.cell,
+                list_entry=draft.list_entry,
+                checkbox=draft.checkbox,
             )
         )
     return items

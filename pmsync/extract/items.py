@@ -56,6 +56,8 @@ class Draft:
     cells: dict[str, str] = field(default_factory=dict)  # table column role -> cell text
     source: str = ""  # the entry's Markdown as written, for fields that live in link targets
     cell: int | None = None  # table rows: the column where pmsync writes the issue link
+    list_entry: bool = False
+    checkbox: bool | None = None
     tags: dict[str, str] = field(default_factory=dict)  # priority / kind / issue written as a prefix
 
     @property
@@ -108,7 +110,7 @@ def _clean(text: str) -> str:
 
 
 def _title(text: str) -> str:
-    return _clean(text).rstrip(":： ").strip()
+    return _clean(text).rstrip(":： ").strip().strip("~").strip()
 
 
 def _strip_checkbox(text: str) -> tuple[bool | None, str]:
@@ -375,6 +377,8 @@ class ItemCollector:
         out: list[Draft] = []
         if draft is not None:
             draft.source = lead
+            draft.list_entry = True
+            draft.checkbox = checked
             draft.tags.update(tags)
             draft.done = bool(checked) or draft.done
             if checked is None and (draft.cue is Cue.PAST or _DONE_MARK.search(lead)):
