@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pmsync.apply import Applied, Applier, Progress
 from pmsync.config import Config
+from pmsync.content import parse_marker
 from pmsync.errors import ConfigError, PmsyncError, RemoteError, UsageError
 from pmsync.extract import extract_document
+from pmsync.extract.text import decode
 from pmsync.files import ChangedOnDisk, Lock, read_source, write_atomic
 from pmsync.model import Diagnostic, Postmortem
-from pmsync.content import parse_marker
-from pmsync.extract.text import decode
 from pmsync.plan import Document, Plan, PlanSettings, build_plan, owner_login
 from pmsync.pull import DocumentUpdate, PullSettings, index_issues, plan_document
 from pmsync.scan import scan
