@@ -134,7 +134,9 @@ def _status_table(
     end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == STATUS_TABLE_END), None)
     if end is None:
         return None
-    table = ["| Item | Issue | Owner | Due | State |", "|---|---|---|---|---|"]
+    # Blank lines around the table: right after an HTML comment line, Markdown
+    # would read the table as part of the comment's HTML block.
+    table = ["", "| Item | Issue | Owner | Due | State |", "|---|---|---|---|---|"]
     for item, issue in rows:
         title = " ".join(item.title.split()).replace("|", "\\|")
         if len(title) > 80:
@@ -147,6 +149,7 @@ def _status_table(
         if issue is not None and issue.closed_at is not None and state != "open":
             text += f" {issue.closed_at.date().isoformat()}"
         table.append(f"| {title} | {link} | {owner} | {due} | {text} |")
+    table.append("")
     if lines[start + 1 : end] == table:
         return None
     return (start + 1, end, table)

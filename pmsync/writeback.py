@@ -117,7 +117,8 @@ def apply_edits(data: bytes, edits: Sequence[Edit], replacements: Sequence[tuple
             stop, new_lines = replaced[index]
             out += b"".join(line.encode("utf-8", "surrogateescape") + newline for line in new_lines)
             skip_until = stop
-            continue
+            if stop > index:
+                continue  # the old lines are replaced; an empty range only inserts before this line
         line_edits = by_line.get(index)
         if not line_edits:
             out += data[start:end]

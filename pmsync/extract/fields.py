@@ -131,9 +131,21 @@ _FIELD_WORDS = re.compile(
 )
 
 
+_TRAILING_FIELD = re.compile(
+    r"\s+(?:@[A-Za-z0-9][\w-]*|(?:due|by)[:\s]+\d{4}-\d{1,2}-\d{1,2}|due[:\s]+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|"
+    r"sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?)[.,;]?\s*$",
+    re.I,
+)
+
+
 def strip_field_suffix(title: str) -> str:
     """'Pin the image — @tgarcia, due 2026-06-09' -> 'Pin the image': the owner and
     due date are fields of the issue, not words of its title."""
+    while True:
+        trailing = _TRAILING_FIELD.search(title)
+        if trailing is None or trailing.start() == 0:
+            break
+        title = title[: trailing.start()].rstrip()
     match = _FIELD_SUFFIX.search(title)
     if not match or not match["tail"].strip() or match.start() == 0:
         return title
