@@ -3,7 +3,6 @@ status written back, three-way state sync, conflicts, idempotency, check mode.""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -259,11 +258,11 @@ def test_status_table_between_markers(workspace: tuple[Path, GitHubDouble]) -> N
 
 
 def test_crlf_bom_document_keeps_its_bytes(workspace: tuple[Path, GitHubDouble]) -> None:
-    root, double = workspace
+    root, _double = workspace
     path = root / "postmortems" / "checkout.md"
     original = b"\xef\xbb\xbf" + DOC.replace("\n", "\r\n").encode("utf-8") + b"\r\nTrailing \xff byte  \r\n"
     path.write_bytes(original)
-    os.chmod(path, 0o640)
+    path.chmod(0o640)
 
     assert main(["sync"]) == 0
 
