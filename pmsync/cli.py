@@ -6,6 +6,7 @@ exit code in `main`, the only place that catches them.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import traceback
@@ -18,6 +19,9 @@ from pmsync import __version__
 from pmsync.config import Config, find_config, load_config
 from pmsync.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUT_OF_DATE, EXIT_USAGE, PmsyncError
 from pmsync.lint import check as lint_check
+from pmsync.overdue import as_json as overdue_json
+from pmsync.overdue import as_markdown as overdue_markdown
+from pmsync.overdue import as_table as overdue_table
 from pmsync.render import (
     diagnostic_line,
     github_annotation,
@@ -28,7 +32,8 @@ from pmsync.render import (
     scan_table,
 )
 from pmsync.scan import scan as scan_documents
-from pmsync.sync import PullOptions, PullResult, PushOptions, PushResult
+from pmsync.sync import OverdueOptions, PullOptions, PullResult, PushOptions, PushResult
+from pmsync.sync import overdue as overdue_items
 from pmsync.sync import pull as pull_documents
 from pmsync.sync import push as push_documents
 from pmsync.sync import sync as sync_documents
@@ -263,6 +268,90 @@ def sync(
     failed = _show_push(result.push, push_options, fmt, verbose)
     failed = _show_pull(result.pull, dry_run=dry_run, show_diff=dry_run) or failed
     if failed:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _today(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD", param_hint="--today") from None
+
+
+def _step_summary(markdown: str) -> None:
+    """Append to the GitHub Actions job summary when running in one."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--today", metavar="YYYY-MM-DD", help="Count lateness as of this day (default: today).")
+@click.option("--within", type=click.IntRange(min=0), help="List items due within this many days apart.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything is overdue.")
+@click.option("--offline", is_flag=True, help="Judge open/done by the documents alone: no token, no network.")
+@click.option("--label", is_flag=True, help="Keep the overdue label on exactly the overdue issues.")
+@click.option("--remind", is_flag=True, help="Comment once per threshold on overdue issues, mentioning assignees.")
+@click.option("--digest", is_flag=True, help="Keep one digest issue listing overdue items by owner and incident.")
+@click.option("--dry-run", is_flag=True, help="With --label/--remind/--digest: say what would change, write nothing.")
+@click.pass_obj
+def overdue(
+    options: Options,
+    paths: tuple[str, ...],
+    today: str | None,
+    within: int | None,
+    fmt: str,
+    exit_code: bool,
+    offline: bool,
+    label: bool,
+    remind: bool,
+    digest: bool,
+    dry_run: bool,
+) -> None:
+    """List open action items past their due date, most late first.
+
+    An item is open if its issue is (or its document says so when it has no
+    issue). Due dates come from the item, else from `deadlines:` in the config.
+    """
+    config = options.config()
+    day = _today(today)
+    run = OverdueOptions(
+        today=day,
+        within=config.overdue.within if within is None else within,
+        offline=offline,
+        label=label,
+        remind=remind,
+        digest=digest,
+        dry_run=dry_run,
+    )
+    result = overdue_items(list(paths), config, run)
+    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
+    report = result.report
+    rendered = {"json": overdue_json, "markdown": overdue_markdown, "table": overdue_table}[fmt](report)
+    click.echo(rendered, nl=False)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        _step_summary(overdue_markdown(report))
+    reminders = result.reminders
+    if reminders is not None:
+        verb = "would " if dry_run else ""
+        for number in reminders.label_added:
+            _warn(f"{verb}label #{number} {config.overdue.label}")
+        for number in reminders.label_removed:
+            _warn(f"{verb}unlabel #{number}")
+        for number, threshold in reminders.reminded:
+            _warn(f"{verb}remind #{number} ({threshold}+ days late)")
+        if reminders.digest_written:
+            _warn(f"{verb}update the digest issue" + (f" #{reminders.digest}" if reminders.digest else ""))
+        for error in reminders.errors:
+            _warn(f"error: {error}")
+        if reminders.errors:
+            sys.exit(EXIT_FINDINGS)
+    if exit_code and report.overdue:
         sys.exit(EXIT_FINDINGS)
 
 

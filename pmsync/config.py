@@ -53,6 +53,20 @@ class LabelSettings:
 
 
 @dataclass(frozen=True)
+class DeadlineSettings:
+    severity: tuple[tuple[str, int], ...] = (("SEV1", 14), ("SEV2", 30), ("SEV3", 60), ("SEV4", 90))
+    priority: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class OverdueSettings:
+    within: int = 7
+    label: str = "overdue"
+    reminders: tuple[int, ...] = (0, 7, 30)
+    digest_title: str = "Overdue postmortem action items"
+
+
+@dataclass(frozen=True)
 class WritebackSettings:
     task_lists: bool = True
     status_table: bool = True
@@ -72,6 +86,8 @@ class Config:
     labels: LabelSettings = field(default_factory=LabelSettings)
     push: PushSettings = field(default_factory=PushSettings)
     writeback: WritebackSettings = field(default_factory=WritebackSettings)
+    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    overdue: OverdueSettings = field(default_factory=OverdueSettings)
     source: Path | None = None  # the file it came from; None for built-in defaults
     root: Path = field(default_factory=Path.cwd)  # globs are relative to this folder
 
@@ -128,6 +144,23 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str | None]:
     return f"'{key}': {error.message}", None
 
 
+def _deadlines(data: dict[str, Any]) -> DeadlineSettings:
+    severity = data.get("severity")
+    return DeadlineSettings(
+        severity=DeadlineSettings.severity
+        if severity is None
+        else tuple(sorted((k.upper(), v) for k, v in severity.items())),
+        priority=tuple(sorted(data.get("priority", {}).items())),
+    )
+
+
+def _overdue(data: dict[str, Any]) -> OverdueSettings:
+    values = dict(data)
+    if "reminders" in values:
+        values["reminders"] = tuple(sorted(set(values["reminders"])))
+    return OverdueSettings(**values)
+
+
 def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
     """Read and validate a config file; with no file, the built-in defaults."""
     cwd = cwd or Path.cwd()
@@ -163,6 +196,8 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
         labels=LabelSettings(**data.get("labels", {})),
         push=PushSettings(**data.get("push", {})),
         writeback=WritebackSettings(**data.get("writeback", {})),
+        deadlines=_deadlines(data.get("deadlines", {})),
+        overdue=_overdue(data.get("overdue", {})),
         paths=tuple(data.get("paths", Config.paths)),
         exclude=tuple(data.get("exclude", ())),
         followup_words=tuple(sections.get("followup", ())),

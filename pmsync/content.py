@@ -48,7 +48,7 @@ class Agreed:
 
 @dataclass(frozen=True)
 class Marker:
-    kind: Literal["item", "parent"]
+    kind: Literal["item", "parent", "digest"]
     path: str
     key: str
     incident: str
@@ -86,7 +86,7 @@ def parse_marker(body: str | None) -> Marker | None:
                 milestone=agreed_data.get("milestone"),
             )
         kind = data.pop("kind")
-        if kind not in ("item", "parent"):
+        if kind not in ("item", "parent", "digest"):
             return None
         return Marker(
             kind=kind,

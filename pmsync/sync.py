@@ -3,6 +3,7 @@ one snapshot of the managed issues, plan, apply, and write the documents back.""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -12,13 +13,16 @@ from pathlib import Path
 from pmsync.apply import Applied, Applier, Progress
 from pmsync.config import Config
 from pmsync.content import parse_marker
+from pmsync.deadlines import with_deadlines
 from pmsync.errors import ConfigError, PmsyncError, RemoteError, UsageError
 from pmsync.extract import extract_document
 from pmsync.extract.text import decode
 from pmsync.files import ChangedOnDisk, Lock, read_source, write_atomic
 from pmsync.model import Diagnostic, Postmortem
+from pmsync.overdue import OverdueReport, find_overdue
 from pmsync.plan import Document, Plan, PlanSettings, build_plan, owner_login
 from pmsync.pull import DocumentUpdate, PullSettings, index_issues, plan_document
+from pmsync.remind import ReminderResult, Reminders
 from pmsync.scan import scan
 from pmsync.tracker import (
     DEFAULT_API_URL,
@@ -135,7 +139,9 @@ def push(
     diagnostics = list(scanned.diagnostics)
     if not scanned.postmortems:
         raise UsageError("no postmortems to push", "name files or folders, or set `paths:` in pmsync.yaml")
-    documents = [Document(pm, repo_path(pm.path, config)) for pm in scanned.postmortems]
+    documents = [
+        Document(with_deadlines(pm, config.deadlines), repo_path(pm.path, config)) for pm in scanned.postmortems
+    ]
     whole_scope = not arguments
 
     if options.offline:
@@ -377,3 +383,68 @@ def sync(
         with Lock(config.root):
             pull_documents(pulled, rescanned.postmortems, pushed.issues, config, arguments, html, pull_options)
     return SyncResult(pushed, pulled)
+
+
+@dataclass(frozen=True)
+class OverdueOptions:
+    today: dt.date
+    within: int
+    offline: bool = False
+    label: bool = False
+    remind: bool = False
+    digest: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class OverdueResult:
+    report: OverdueReport
+    diagnostics: list[Diagnostic]
+    reminders: ReminderResult | None = None
+    online: bool = False
+
+
+def overdue(
+    arguments: list[str],
+    config: Config,
+    options: OverdueOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    tracker_factory: TrackerFactory | None = None,
+) -> OverdueResult:
+    """Open items past due: open by their issue when they have one (one listing),
+    by the document otherwise, or by the documents alone with --offline."""
+    env = os.environ if environ is None else environ
+    scanned = scan(arguments, config)
+    documents = [(pm, repo_path(pm.path, config)) for pm in scanned.postmortems]
+    diagnostics = list(scanned.diagnostics)
+    if options.offline:
+        if options.label or options.remind or options.digest:
+            raise UsageError("--label, --remind and --digest write to GitHub: they cannot run with --offline")
+        report = find_overdue(documents, today=options.today, within=options.within, deadlines=config.deadlines)
+        return OverdueResult(report, diagnostics)
+    conn = connection(config, env)
+    tracker = (tracker_factory or GitHubTracker)(conn)
+    issues = tracker.list_issues(config.labels.managed)
+    markers = {i.number: m for i in issues if (m := parse_marker(i.body)) is not None}
+    report = find_overdue(
+        documents,
+        repo=conn.repo,
+        by_number={i.number: i for i in issues},
+        by_identity=index_issues(issues, markers),
+        today=options.today,
+        within=options.within,
+        deadlines=config.deadlines,
+    )
+    result = OverdueResult(report, diagnostics, online=True)
+    if options.label or options.remind or options.digest:
+        reminders = Reminders(tracker, config.overdue, config.labels.managed, dry_run=options.dry_run)
+        item_issues = [i for i in issues if markers.get(i.number) is not None and markers[i.number].kind == "item"]
+        if options.label:
+            reminders.label(report, item_issues)
+        if options.remind:
+            reminders.remind(report)
+        if options.digest:
+            reminders.digest(report, issues)
+        result.reminders = reminders.result
+    return result

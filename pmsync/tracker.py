@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+from urllib.parse import quote
 
 import github
 from github.GithubException import GithubException
@@ -107,6 +108,12 @@ class Tracker(Protocol):
     def add_sub_issue(self, parent: int, child_id: int) -> None: ...
 
     def comment(self, number: int, body: str) -> None: ...
+
+    def comments(self, number: int) -> list[str]: ...
+
+    def add_labels(self, number: int, labels: tuple[str, ...]) -> None: ...
+
+    def remove_label(self, number: int, label: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,19 @@ class GitHubTracker:
 
     def comment(self, number: int, body: str) -> None:
         self._call("POST", self._path(f"/issues/{number}/comments"), body={"body": body})
+
+    def comments(self, number: int) -> list[str]:
+        return [str(c.get("body") or "") for c in self._pages(self._path(f"/issues/{number}/comments"), {})]
+
+    def add_labels(self, number: int, labels: tuple[str, ...]) -> None:
+        self._call("POST", self._path(f"/issues/{number}/labels"), body={"labels": list(labels)})
+
+    def remove_label(self, number: int, label: str) -> None:
+        try:
+            self._call("DELETE", self._path(f"/issues/{number}/labels/{quote(label, safe='')}"))
+        except RemoteError as err:
+            if " 404 " not in str(err):
+                raise  # a label already gone is what was wanted
 
 
 class _Raw(github.GithubObject.NonCompletableGithubObject):
