@@ -17,7 +17,15 @@ import click
 
 from pmsync import __version__
 from pmsync.config import Config, find_config, load_config
-from pmsync.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUT_OF_DATE, EXIT_USAGE, PmsyncError
+from pmsync.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUT_OF_DATE,
+    EXIT_USAGE,
+    PmsyncError,
+    UsageError,
+)
 from pmsync.lint import check as lint_check
 from pmsync.overdue import as_json as overdue_json
 from pmsync.overdue import as_markdown as overdue_markdown
@@ -31,11 +39,16 @@ from pmsync.render import (
     scan_markdown,
     scan_table,
 )
+from pmsync.report import as_json as report_json
+from pmsync.report import as_markdown as report_markdown
+from pmsync.report import as_table as report_table
+from pmsync.report import backlog_svg
 from pmsync.scan import scan as scan_documents
 from pmsync.sync import OverdueOptions, PullOptions, PullResult, PushOptions, PushResult
 from pmsync.sync import overdue as overdue_items
 from pmsync.sync import pull as pull_documents
 from pmsync.sync import push as push_documents
+from pmsync.sync import report as build_metrics
 from pmsync.sync import sync as sync_documents
 
 
@@ -271,13 +284,15 @@ def sync(
         sys.exit(EXIT_FINDINGS)
 
 
-def _today(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
+def _day(value: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD", param_hint="--today") from None
+        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD", param_hint=option) from None
+
+
+def _today(value: str | None) -> dt.date:
+    return dt.date.today() if value is None else _day(value, "--today")
 
 
 def _step_summary(markdown: str) -> None:
@@ -353,6 +368,46 @@ def overdue(
             sys.exit(EXIT_FINDINGS)
     if exit_code and report.overdue:
         sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--since", metavar="YYYY-MM-DD", help="Only incidents that started on or after this day.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Count lateness as of this day (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option(
+    "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Write the open backlog over time as SVG."
+)
+@click.option("--offline", is_flag=True, help="Use the documents alone: no token, no time-to-close figures.")
+@click.pass_obj
+def report(
+    options: Options,
+    paths: tuple[str, ...],
+    since: str | None,
+    today: str | None,
+    fmt: str,
+    chart: Path | None,
+    offline: bool,
+) -> None:
+    """Follow-up metrics per incident and overall.
+
+    Items, done, open, overdue, won't do, share done by the deadline, median and
+    p90 days to close, items missing an owner or due date, postmortems without items.
+    """
+    config = options.config()
+    start = None if since is None else _day(since, "--since")
+    built, diagnostics = build_metrics(list(paths), config, today=_today(today), since=start, offline=offline)
+    _report_diagnostics([diagnostic_line(d) for d in diagnostics])
+    rendered = {"json": report_json, "markdown": report_markdown, "table": report_table}[fmt](built)
+    click.echo(rendered, nl=False)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        _step_summary(report_markdown(built))
+    if chart is not None:
+        try:
+            chart.write_text(backlog_svg(built.backlog), encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"{chart}: cannot write the chart: {err.strerror or err}") from None
+        _warn(f"wrote {chart}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,7 +48,7 @@ class OverdueReport:
     without_due: int
 
 
-def _issue_of(
+def issue_of(
     item: Item,
     repo_path: str,
     repo: str | None,
@@ -76,7 +76,7 @@ def find_overdue(
     open_items = without_due = 0
     for pm, repo_path in documents:
         for item in pm.items:
-            issue = _issue_of(item, repo_path, repo, by_number or {}, by_identity or {})
+            issue = issue_of(item, repo_path, repo, by_number or {}, by_identity or {})
             state = remote_state(issue) if issue is not None else document_state(item)
             if state != "open":
                 continue

@@ -23,6 +23,7 @@ from pmsync.overdue import OverdueReport, find_overdue
 from pmsync.plan import Document, Plan, PlanSettings, build_plan, owner_login
 from pmsync.pull import DocumentUpdate, PullSettings, index_issues, plan_document
 from pmsync.remind import ReminderResult, Reminders
+from pmsync.report import Report, build_report
 from pmsync.scan import scan
 from pmsync.tracker import (
     DEFAULT_API_URL,
@@ -448,3 +449,36 @@ def overdue(
             reminders.digest(report, issues)
         result.reminders = reminders.result
     return result
+
+
+def report(
+    arguments: list[str],
+    config: Config,
+    *,
+    today: dt.date,
+    since: dt.date | None,
+    offline: bool,
+    environ: Mapping[str, str] | None = None,
+    tracker_factory: TrackerFactory | None = None,
+) -> tuple[Report, list[Diagnostic]]:
+    """Follow-up metrics: from the managed issues (one listing), or from the documents alone with --offline."""
+    env = os.environ if environ is None else environ
+    scanned = scan(arguments, config)
+    documents = [(pm, repo_path(pm.path, config)) for pm in scanned.postmortems]
+    diagnostics = list(scanned.diagnostics)
+    if offline:
+        return build_report(documents, today=today, since=since, deadlines=config.deadlines), diagnostics
+    conn = connection(config, env)
+    tracker = (tracker_factory or GitHubTracker)(conn)
+    issues = tracker.list_issues(config.labels.managed)
+    markers = {i.number: m for i in issues if (m := parse_marker(i.body)) is not None}
+    built = build_report(
+        documents,
+        today=today,
+        since=since,
+        deadlines=config.deadlines,
+        repo=conn.repo,
+        issues=issues,
+        by_identity=index_issues(issues, markers),
+    )
+    return built, diagnostics

@@ -77,7 +77,7 @@ def test_crlf(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(items, list)
     assert [(i["title"], i["text"], i["line"], i["owner"]) for i in items] == [
         ("Add a CRLF alert with details", "", 5, None),
-        ("Second item @kim", "", 7, "kim"),
+        ("Second item", "", 7, "kim"),
     ]
     assert "\r" not in json.dumps(document)
 
