@@ -157,8 +157,8 @@ class Applier:
     def _record_span(self, action: Action, issue: RemoteIssue | None) -> None:
         """The span the document should now carry next to this action's item."""
         item = action.item
-        if item is None or action.kind in ("skip", "conflict"):
-            return
+        if item is None or action.kind in ("skip", "conflict") or item.anchor_shared:
+            return  # an item sharing its line with an earlier one is found by its issue's marker instead
         number = issue.number if issue is not None else action.number
         if number is None:
             return
@@ -169,7 +169,7 @@ class Applier:
         url = _issue_url(self.repo_html, number)
         if _span_matches(item, number, url, agreed):
             return
-        closed = issue.closed_at.date() if issue is not None and issue.closed_at is not None else None
+        closed = issue.closed_at.date() if issue is not None and issue.closed_at is not None else action.closed_on
         status = Status(number, url, agreed, closed if agreed not in (None, "open") else None, item.shown_assignee)
         self.result.edits.setdefault(action.path, []).append(SpanEdit(item.anchor_line, status, item.cell))
 

@@ -44,6 +44,7 @@ class Agreed:
     labels: tuple[str, ...]  # the labels pmsync manages, sorted
     assignees: tuple[str, ...]  # sorted
     milestone: str | None = None
+    owner: str | None = None  # the owner written in the document when the assignees were decided
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def parse_marker(body: str | None) -> Marker | None:
                 labels=tuple(agreed_data["labels"]),
                 assignees=tuple(agreed_data["assignees"]),
                 milestone=agreed_data.get("milestone"),
+                owner=agreed_data.get("owner"),
             )
         kind = data.pop("kind")
         if kind not in ("item", "parent", "digest"):
@@ -164,7 +166,9 @@ def issue_body(
     if item.kind:
         rows.append(("Kind", item.kind))
     if document_link:
-        rows.append(("Postmortem", f"[{_link_text(document_link)} line {item.line}]({document_link}#L{item.line})"))
+        # The line number is only in the anchor, which content_hash ignores: moving
+        # an item down its document is not a change worth a write.
+        rows.append(("Postmortem", f"[{_link_text(document_link)}]({document_link}#L{item.line})"))
     lines.append("| | |")
     lines.append("|---|---|")
     lines.extend(f"| **{label}** | {value} |" for label, value in rows)

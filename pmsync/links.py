@@ -23,7 +23,7 @@ _SPAN = re.compile(
     r" · \[#(?P<number>\d{1,9})\]\((?P<url>https?://[^\s()]+?/(?P<repo>[\w.-]+/[\w.-]+)/issues/(?P=number))\)"
     r"(?: · (?P<state>open|done|won't do)(?: (?P<date>\d{4}-\d{2}-\d{2}))?)?"
     r"(?: · @(?P<assignee>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})))?"
-    r"(?=\s*(?:\||\\?$|\s{2,}$|$))"
+    r"(?=\s*(?:\||\\?$|\s{2,}$|$)|[ \t]+#+[ \t]*$)"
 )
 _STATE_WORDS: dict[str, IssueState] = {"open": "open", "done": "completed", "won't do": "not_planned"}
 _STATE_TEXT: dict[IssueState, str] = {"open": "open", "completed": "done", "not_planned": "won't do"}

@@ -16,7 +16,7 @@ ReviewStatus = Literal["draft", "reviewed"]
 IssueState = Literal["open", "completed", "not_planned"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssueRef:
     """A link from a document to a GitHub issue (`#12`, `owner/repo#12`, or a URL)."""
 
@@ -26,7 +26,7 @@ class IssueRef:
     bound: bool = False  # written by pmsync next to the item: the item's identity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incident:
     id: str
     title: str | None
@@ -36,7 +36,7 @@ class Incident:
     label: str  # "incident:<id>", at most 50 characters (GitHub's label limit)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     key: str  # stable within a document; used for the issue marker, never alone for identity
     title: str
@@ -60,9 +60,10 @@ class Item:
     cell: int | None = None  # table rows: the 0-based column where the issue link goes
     list_entry: bool = False  # a list item (its first line holds the bullet), so it can carry a task box
     checkbox: bool | None = None  # the task box as written: True [x], False [ ], None no box
+    anchor_shared: bool = False  # another item ends on the same line: only the first carries the link there
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem found while reading or checking a document."""
 
@@ -73,7 +74,7 @@ class Diagnostic:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Postmortem:
     path: str
     incident: Incident

@@ -87,6 +87,7 @@ class Action:
     detail: str = ""
     milestone: str | None = None  # milestone title, resolved to a number when applied
     state: IssueState | None = None  # the issue's state once the action is applied
+    closed_on: dt.date | None = None  # when the issue was closed, if it stays closed without a write
 
     @property
     def writes(self) -> bool:
@@ -134,7 +135,7 @@ class _Snapshot:
     by_number: dict[int, RemoteIssue]
     markers: dict[int, Marker]
     by_identity: dict[tuple[str, str], RemoteIssue]
-    duplicates: list[tuple[RemoteIssue, RemoteIssue]]  # (kept, duplicate)
+    groups: dict[tuple[str, str], list[RemoteIssue]]  # issues carrying the same marker identity, oldest first
     labels_seen: set[str] = field(default_factory=set)
     parents: dict[str, RemoteIssue] = field(default_factory=dict)  # incident id -> its parent issue
 
@@ -143,7 +144,7 @@ def _snapshot(issues: Iterable[RemoteIssue]) -> _Snapshot:
     by_number: dict[int, RemoteIssue] = {}
     markers: dict[int, Marker] = {}
     by_identity: dict[tuple[str, str], RemoteIssue] = {}
-    duplicates: list[tuple[RemoteIssue, RemoteIssue]] = []
+    groups: dict[tuple[str, str], list[RemoteIssue]] = {}
     labels: set[str] = set()
     parents: dict[str, RemoteIssue] = {}
     for issue in sorted(issues, key=lambda i: i.number):
@@ -156,11 +157,9 @@ def _snapshot(issues: Iterable[RemoteIssue]) -> _Snapshot:
             continue
         markers[issue.number] = marker
         identity = (marker.path, marker.key)
-        if identity in by_identity:
-            duplicates.append((by_identity[identity], issue))
-        else:
-            by_identity[identity] = issue
-    return _Snapshot(by_number, markers, by_identity, duplicates, labels, parents)
+        groups.setdefault(identity, []).append(issue)
+        by_identity.setdefault(identity, issue)
+    return _Snapshot(by_number, markers, by_identity, groups, labels, parents)
 
 
 def document_state(item: Item) -> IssueState:
@@ -259,8 +258,9 @@ class Planner:
         for document in documents:
             for item in document.postmortem.items:
                 actions.append(self._item_action(document, item, claimed))
-        actions.extend(self._orphans(documents, claimed))
-        actions.extend(self._duplicates())
+        kept = self._kept(claimed)
+        actions.extend(self._orphans(documents, claimed, kept))
+        actions.extend(self._duplicates(kept))
         parents = self._parents(documents, actions)
         return Plan(
             actions=tuple(actions),
@@ -374,7 +374,7 @@ class Planner:
             document.repo_path,
             item.key,
             incident.id,
-            Agreed(title, content_hash(body), labels, assignees, self._milestone(incident, item)),
+            Agreed(title, content_hash(body), labels, assignees, self._milestone(incident, item), item.owner),
         )
         state = document_state(item)
         write = IssueWrite(
@@ -398,10 +398,13 @@ class Planner:
         self, base: Action, item: Item, incident: Incident, document: Document, issue: RemoteIssue, *, adopt: bool
     ) -> Action:
         title, body, labels = self._desired(item, incident, document)
-        assignees = self._assignees(item, document.postmortem.path)
         milestone = self._milestone(incident, item)
         marker = self.snapshot.markers.get(issue.number)
         agreed = marker.agreed if marker else None
+        if self.assignable is None and agreed is not None and agreed.owner == item.owner:
+            assignees = agreed.assignees  # same owner as when assignability was last checked
+        else:
+            assignees = self._assignees(item, document.postmortem.path)
         current_content = body_content(issue.body)
         managed_now = tuple(sorted(n for n in issue.labels if is_managed_label(n, self.settings.managed_label)))
 
@@ -437,13 +440,12 @@ class Planner:
         if state_conflict:
             conflicts.append("state")
 
-        new_agreed = Agreed(
-            title=title,
-            body=body_hash,
-            labels=labels,
-            assignees=assignees,
-            milestone=milestone,
-        )
+        new_agreed = Agreed(title, body_hash, labels, assignees, milestone, item.owner)
+        if agreed is not None and conflicts:
+            # A conflicting field keeps its old agreed value, so the next run still
+            # sees both sides changed instead of quietly letting one side win.
+            kept = {name: getattr(agreed, name) for name in conflicts if name != "state"}
+            new_agreed = replace(new_agreed, **kept)
         marker_stale = (
             marker is None
             or marker.path != document.repo_path
@@ -456,6 +458,8 @@ class Planner:
         new_body: str | None = None
         if write_body:
             new_body = with_marker(body, new_marker)
+        elif conflicts and not changes and not state_change:
+            pass  # nothing but a conflict: report it, write nothing
         elif changes or marker_stale:
             # Keep the body people see (it may carry their edits); refresh only the marker.
             new_body = with_marker(current_content, new_marker)
@@ -476,12 +480,13 @@ class Planner:
             kind = "close"
         elif state_change == "reopen":
             kind = "reopen"
+        elif conflicts and set(changes) <= {"marker"}:
+            kind = "conflict"
+            write = IssueWrite()
         elif not write.is_empty():
             kind = "update"
-        elif conflicts:
-            kind = "conflict"
         else:
-            kind = "adopt" if adopt else "noop"
+            kind = "adopt" if adopt and not item.anchor_shared else "noop"
         if adopt and kind != "noop":
             detail = ("adopted after an interrupted run; " + detail).rstrip("; ")
         return _replace(
@@ -493,17 +498,20 @@ class Planner:
             detail=detail,
             milestone=new_milestone,
             state=_state_after(issue, state_write),
+            closed_on=issue.closed_at.date() if issue.closed_at is not None and state_write.state is None else None,
         )
 
-    def _orphans(self, documents: Sequence[Document], claimed: dict[int, str]) -> list[Action]:
+    def _orphans(
+        self, documents: Sequence[Document], claimed: dict[int, str], kept: dict[tuple[str, str], int]
+    ) -> list[Action]:
         scanned = {d.repo_path: d.postmortem.path for d in documents}
         actions: list[Action] = []
         for number, marker in sorted(self.snapshot.markers.items()):
             if number in claimed or marker.kind != "item":
                 continue
             issue = self.snapshot.by_number[number]
-            if self.snapshot.by_identity.get((marker.path, marker.key)) is not issue:
-                continue  # a duplicate: handled below
+            if kept.get((marker.path, marker.key)) != number:
+                continue  # a duplicate: closed as one
             if marker.path not in scanned and not self.settings.orphans_everywhere:
                 continue
             path = scanned.get(marker.path, marker.path)
@@ -525,25 +533,35 @@ class Planner:
                 actions.append(Action("orphan", path, marker.path, number=number, detail=detail))
         return actions
 
-    def _duplicates(self) -> list[Action]:
+    def _kept(self, claimed: dict[int, str]) -> dict[tuple[str, str], int]:
+        """Of issues filed twice for one item (two runs at once), the one the
+        document links stays; else the oldest."""
+        kept: dict[tuple[str, str], int] = {}
+        for identity, group in self.snapshot.groups.items():
+            linked = [issue.number for issue in group if issue.number in claimed]
+            kept[identity] = linked[0] if linked else group[0].number
+        return kept
+
+    def _duplicates(self, kept: dict[tuple[str, str], int]) -> list[Action]:
         actions: list[Action] = []
-        for kept, duplicate in self.snapshot.duplicates:
-            if duplicate.state != "open":
-                continue
-            marker = self.snapshot.markers[duplicate.number]
-            write = IssueWrite(state="closed", state_reason="duplicate")
-            actions.append(
-                Action(
-                    "close_duplicate",
-                    marker.path,
-                    marker.path,
-                    number=duplicate.number,
-                    write=write,
-                    detail=f"duplicate of #{kept.number}",
-                    state="not_planned",
-                )
-            )
+        for identity, group in self.snapshot.groups.items():
+            for duplicate in group:
+                if duplicate.number == kept[identity] or duplicate.state != "open":
+                    continue
+                actions.append(self._close_duplicate(duplicate, kept[identity]))
         return actions
+
+    def _close_duplicate(self, duplicate: RemoteIssue, kept: int) -> Action:
+        marker = self.snapshot.markers[duplicate.number]
+        return Action(
+            "close_duplicate",
+            marker.path,
+            marker.path,
+            number=duplicate.number,
+            write=IssueWrite(state="closed", state_reason="duplicate"),
+            detail=f"duplicate of #{kept}",
+            state="not_planned",
+        )
 
 
 @dataclass(frozen=True)

@@ -96,8 +96,8 @@ def plan_document(
     for item in pm.items:
         issue = _issue_for(item, repo_path, settings, by_number, by_identity)
         rows.append((item, issue))
-        if issue is None:
-            continue
+        if issue is None or item.anchor_shared:
+            continue  # an item sharing its line with an earlier one shows no span of its own
         state, conflict = _state_to_show(item, issue)
         if conflict:
             update.conflicts.append(

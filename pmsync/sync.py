@@ -118,11 +118,24 @@ def _needs_assignable(documents: list[Document], issues: list[RemoteIssue]) -> b
     """Whether some owner has not been seen assigned before (then the repository's
     assignees are listed once; otherwise that request is saved)."""
     seen = {login.lower() for issue in issues for login in issue.assignees}
+    decided: dict[tuple[str, str], str | None] = {}  # (path, key) -> owner the assignees were decided for
+    by_number: dict[int, str | None] = {}
+    for issue in issues:
+        marker = parse_marker(issue.body)
+        if marker is not None and marker.agreed is not None:
+            decided[(marker.path, marker.key)] = marker.agreed.owner
+            by_number[issue.number] = marker.agreed.owner
     for document in documents:
         for item in document.postmortem.items:
             login = owner_login(item.owner)
-            if login is not None and login.lower() not in seen:
-                return True
+            if login is None or login.lower() in seen:
+                continue
+            ref = item.issue
+            owner_then = by_number.get(ref.number) if ref is not None and ref.bound else None
+            if owner_then is None:
+                owner_then = decided.get((document.repo_path, item.key))
+            if owner_then != item.owner:
+                return True  # a new owner: check it can be assigned (once; the marker records it)
     return False
 
 
@@ -163,6 +176,7 @@ def push(
     if info.archived:
         raise RemoteError(f"{conn.repo} is archived and read-only", "unarchive it, or set `repository:` to another")
     issues = tracker.list_issues(config.labels.managed)
+    _check_label_not_lost(documents, issues, conn.repo, config.labels.managed)
     assignable = tracker.assignable() if _needs_assignable(documents, issues) else None
     plan = build_plan(documents, issues, _settings(config, conn, options, whole_scope), assignable=assignable)
     result = PushResult(conn.repo, plan, diagnostics, issues=issues, html_url=info.html_url)
@@ -190,6 +204,22 @@ def push(
                 i for n, i in updated.items() if n not in {x.number for x in issues}
             ]
     return result
+
+
+def _check_label_not_lost(documents: list[Document], issues: list[RemoteIssue], repo: str, label: str) -> None:
+    """Items link to issues, yet no issue carries the managed label: the label was
+    renamed or removed, and filing now would duplicate every linked item."""
+    linked = [
+        item
+        for document in documents
+        for item in document.postmortem.items
+        if item.issue is not None and item.issue.bound and (item.issue.repo or "").lower() == repo.lower()
+    ]
+    if linked and not issues:
+        raise RemoteError(
+            f"{len(linked)} items link to issues in {repo}, but no issue there carries the label '{label}'",
+            "if the label was renamed, rename it back or set `labels.managed` to its new name; nothing was filed",
+        )
 
 
 def _check_caps(plan: Plan, config: Config, options: PushOptions) -> None:

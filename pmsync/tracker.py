@@ -185,7 +185,7 @@ class GitHubTracker:
                 "in GitHub Actions, pass `GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}` in `env:`",
             )
         self._connection = connection
-        retry = GithubRetry(total=connection.retries, backoff_factor=0.5, secondary_rate_wait=60)
+        retry = _Retry(total=connection.retries, backoff_factor=0.5, secondary_rate_wait=60)
         self._github = github.Github(
             auth=github.Auth.Token(connection.token),
             base_url=connection.api_url.rstrip("/"),
@@ -246,6 +246,8 @@ class GitHubTracker:
                 f"the token may not {verb} {url} on {repo} (403 {message or 'Forbidden'})",
                 "the token needs `issues: write` (and `contents: read`) on the repository",
             )
+        if status == 410:
+            return RemoteError(f"{verb} {url}: the issue was deleted on GitHub", "remove its link from the document")
         if status == 404 and url.rstrip("/") == self._path():
             return ConfigError(
                 f"repository {repo} not found, or the token cannot see it",
@@ -336,6 +338,22 @@ class GitHubTracker:
         except RemoteError as err:
             if " 404 " not in str(err):
                 raise  # a label already gone is what was wanted
+
+
+class _Retry(GithubRetry):
+    """GitHub's retries, except that a create (POST) is never sent twice after a
+    server error or a lost answer: it may have been applied, and a second one
+    would file a duplicate. The next run finds such an issue by its marker.
+    Rate-limit refusals (403/429) are safe to retry: nothing was applied."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() == "POST":
+            return status_code in (403, 429) and bool(self.total)
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def _is_method_retryable(self, method: str) -> bool:
+        # urllib3 asks this for read errors and timeouts too: a POST is not retried then.
+        return method.upper() != "POST" and bool(super()._is_method_retryable(method))
 
 
 class _Raw(github.GithubObject.NonCompletableGithubObject):

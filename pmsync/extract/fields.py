@@ -145,7 +145,7 @@ def strip_field_suffix(title: str) -> str:
         trailing = _TRAILING_FIELD.search(title)
         if trailing is None or trailing.start() == 0:
             break
-        title = title[: trailing.start()].rstrip()
+        title = title[: trailing.start()].rstrip(" ,;—–-")
     match = _FIELD_SUFFIX.search(title)
     if not match or not match["tail"].strip() or match.start() == 0:
         return title
@@ -174,13 +174,17 @@ def _last_line(draft: Draft, context: FieldContext) -> int:
 def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
     items: list[Item] = []
     seen: dict[str, int] = {}
+    anchors: set[int] = set()
     for draft in drafts:
         if not draft.title:
             continue
         raw = " ".join([draft.title, draft.body, *draft.cells.values()])
         draft.title = strip_field_suffix(draft.title) or draft.title
         due = _due(draft, raw, context)
-        span = context.span_for(draft)
+        shared = draft.anchor in anchors
+        anchors.add(draft.anchor)
+        # Two items ending on one line (sentences of one paragraph line): the span there is the first's.
+        span = None if shared else context.span_for(draft)
         status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
         wont = bool(_WONT.search(status) or _STRUCK.match(draft.source.strip()) or _WONT_NOTE.search(draft.title))
         if span is not None and span.state == "not_planned" and draft.done:
@@ -209,6 +213,7 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
                 cell=draft.cell,
                 list_entry=draft.list_entry,
                 checkbox=draft.checkbox,
+                anchor_shared=shared,
             )
         )
     return items
