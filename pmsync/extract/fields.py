@@ -187,8 +187,13 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
         span = None if shared else context.span_for(draft)
         status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
         wont = bool(_WONT.search(status) or _STRUCK.match(draft.source.strip()) or _WONT_NOTE.search(draft.title))
+        done = draft.done
         if span is not None and span.state == "not_planned" and draft.done:
             wont = True  # a ticked box next to "won't do": closed as not planned, and agreed so
+        if span is not None and draft.checkbox is None and span.state in ("completed", "not_planned"):
+            # An item with no task box can say it is done only through pmsync's status text.
+            done = True
+            wont = wont or span.state == "not_planned"
         items.append(
             Item(
                 key=_key(draft.title, seen),
@@ -199,7 +204,7 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
                 due=due.date if due else None,
                 priority=_priority(draft, raw),
                 kind=_kind(draft),
-                done=draft.done and not wont,
+                done=done and not wont,
                 wont_do=wont,
                 issue=span.ref if span else _issue(draft, raw, context),
                 line=draft.line + 1,

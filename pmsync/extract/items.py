@@ -360,7 +360,7 @@ class ItemCollector:
 
         if label is not None and not description and len(nested) >= 2:
             return self._group_entries(rest, mode, _title(label), section)
-        if label is None and nested and _is_group_name(_clean(lead), len(nested)) and not tasks:
+        if label is None and nested and _is_group_name(_clean(lead), len(nested)):
             return self._group_entries(rest, mode, _title(lead), section)
 
         draft: Draft | None
