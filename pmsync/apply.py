@@ -42,6 +42,7 @@ class Applied:
     edits: dict[str, list[Edit]] = field(default_factory=dict)  # document path -> span edits
     issues: dict[int, RemoteIssue] = field(default_factory=dict)  # issues as the writes left them
     stopped: str | None = None  # why the run stopped before the end of the plan
+    deferred: int = 0  # writes left for the next run (the write budget was reached)
 
     @property
     def failures(self) -> list[Outcome]:
@@ -62,6 +63,7 @@ class Applier:
         managed: str,
         document_link: Callable[[str], str | None],
         progress: Progress | None = None,
+        budget: int | None = None,
     ) -> None:
         self.tracker = tracker
         self.plan = plan
@@ -69,6 +71,7 @@ class Applier:
         self.managed = managed
         self.document_link = document_link
         self.progress = progress
+        self.budget = budget
         self.result = Applied()
         self.milestones: dict[str, int] = {}
         self.parents: dict[str, int] = {}
@@ -86,12 +89,19 @@ class Applier:
             for parent in self.plan.parents:
                 self._prepare_parent(parent)
             for action in self.plan.actions:
-                if action.writes:
-                    self._apply(action)
-                    done += 1
-                    self._tick(done, total)
-                else:
+                if not action.writes:
                     self._record_span(action, None)
+                    continue
+                if self.budget is not None and done >= self.budget:
+                    # Past the run's write budget: stop cleanly. Everything done so far
+                    # is linked in the documents, so the next run continues from here.
+                    left = sum(1 for a in self.plan.actions if a.writes) + len(self.plan.labels) - done
+                    self.result.stopped = f"write budget of {self.budget} reached; {left} writes left for the next run"
+                    self.result.deferred = left
+                    break
+                self._apply(action)
+                done += 1
+                self._tick(done, total)
         except AuthError as err:
             self.result.stopped = err.message
             raise

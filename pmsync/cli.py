@@ -211,7 +211,11 @@ def _show_push(result: PushResult, push_options: PushOptions, fmt: str, verbose:
         _warn(f"updated {path}")
     for problem in result.not_written:
         _warn(f"not updated: {problem}")
-    return bool(result.applied and (result.applied.failures or result.applied.stopped)) or bool(result.not_written)
+    applied = result.applied
+    if applied is not None and applied.deferred:
+        _warn(f"paused: {applied.stopped}; run pmsync again to continue (nothing will be filed twice)")
+        return bool(applied.failures) or bool(result.not_written)
+    return bool(applied and (applied.failures or applied.stopped)) or bool(result.not_written)
 
 
 def _show_pull(result: PullResult, *, dry_run: bool, show_diff: bool) -> bool:
@@ -408,6 +412,24 @@ def report(
         except OSError as err:
             raise UsageError(f"{chart}: cannot write the chart: {err.strerror or err}") from None
         _warn(f"wrote {chart}")
+
+
+@cli.command()
+@click.option("--repository", metavar="OWNER/NAME", help="Repository to file issues in (default: the origin remote).")
+@click.option(
+    "--path", "paths", metavar="GLOB", multiple=True, help="Where the postmortems are (repeatable; default: guessed)."
+)
+@click.pass_obj
+def init(options: Options, repository: str | None, paths: tuple[str, ...]) -> None:
+    """Set pmsync up here: write pmsync.yaml and .github/workflows/pmsync.yml.
+
+    The repository comes from the origin remote, the postmortems' paths from where
+    Markdown files that look like postmortems are. A file that exists is left alone.
+    """
+    from pmsync.init import init_repository
+
+    result = init_repository(Path.cwd(), repository=repository, paths=paths, config_path=options.config_path)
+    click.echo(result.text, nl=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,7 @@ class PushSettings:
     max_closes: int = 10
     close_orphans: bool = False
     write_delay: float = 1.0
+    write_budget: int = 450
     milestone: Literal["none", "incident"] = "none"
     issue_type: str | None = None
     parent_issue: bool = False

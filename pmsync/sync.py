@@ -192,6 +192,7 @@ def push(
             managed=config.labels.managed,
             document_link=lambda path: f"{document_url(config, conn).rstrip('/')}/{path}",
             progress=progress,
+            budget=config.push.write_budget,
         )
         try:
             result.applied = applier.run()
