@@ -105,7 +105,7 @@ def checkout(items: int, incidents: int, max_creates: int) -> Iterator[tuple[Git
         config = {
             "repository": REPO,
             "paths": ["postmortems/*.md"],
-            "push": {"write_delay": 0, "max_creates": max_creates},
+            "push": {"write_delay": 0, "max_creates": max_creates, "write_budget": 100_000},
         }
         (root / "pmsync.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
         os.chdir(root)

@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pmsync.apply import Applied, Applier, Progress
@@ -179,6 +179,12 @@ def push(
     _check_label_not_lost(documents, issues, conn.repo, config.labels.managed)
     assignable = tracker.assignable() if _needs_assignable(documents, issues) else None
     plan = build_plan(documents, issues, _settings(config, conn, options, whole_scope), assignable=assignable)
+    if plan.labels and issues:
+        # Labels not seen on any managed issue may still exist (an earlier run made
+        # them before stopping at its write budget): one read saves a write per label.
+        # A first run (no managed issue yet) skips the read: a 422 "already exists" is harmless.
+        existing = {name.lower() for name in tracker.labels()}
+        plan = replace(plan, labels=tuple(label for label in plan.labels if label.name.lower() not in existing))
     result = PushResult(conn.repo, plan, diagnostics, issues=issues, html_url=info.html_url)
     if options.dry_run:
         return result

@@ -99,6 +99,8 @@ class Tracker(Protocol):
 
     def create_label(self, name: str, color: str, description: str) -> bool: ...
 
+    def labels(self) -> frozenset[str]: ...
+
     def assignable(self) -> frozenset[str]: ...
 
     def milestones(self) -> dict[str, int]: ...
@@ -307,6 +309,9 @@ class GitHubTracker:
                 return False
             raise
         return True
+
+    def labels(self) -> frozenset[str]:
+        return frozenset(str(label["name"]) for label in self._pages(self._path("/labels"), {"per_page": 100}))
 
     def assignable(self) -> frozenset[str]:
         return frozenset(str(user["login"]) for user in self._pages(self._path("/assignees"), {"per_page": 100}))
