@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pmsync.state import STATE_NAME
+
 COMMANDS = ("sync", "push", "pull", "overdue", "report", "check")
 WRITE_BACK_MODES = ("none", "commit", "pull-request")
 STATUS_BRANCH = "pmsync/status"
@@ -216,7 +218,10 @@ def changed_documents(before: Mapping[str, str], after: Mapping[str, str], named
     """Files the run changed that are postmortems: Markdown, or reported as updated by pmsync."""
     changed = sorted(path for path in set(before) | set(after) if before.get(path) != after.get(path))
     return [
-        path for path in changed if "\n" not in path and (path.lower().endswith(DOCUMENT_SUFFIXES) or path in named)
+        path
+        for path in changed
+        if "\n" not in path
+        and (path.lower().endswith(DOCUMENT_SUFFIXES) or path in named or Path(path).name == STATE_NAME)
     ]
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from pmsync.content import Marker, incident_label, managed_label, parent_body, with_marker
+from pmsync.content import Marker, body_content, incident_label, managed_label, parent_body, with_marker
 from pmsync.errors import AuthError, PmsyncError
 from pmsync.links import Status
 from pmsync.model import IssueState, Item
@@ -160,6 +160,10 @@ class Applier:
                 issue = self.tracker.update_issue(issue.number, IssueWrite(state="closed", state_reason=reason))
             return issue
         assert action.number is not None
+        if action.refresh_marker is not None:
+            # The snapshot had only the marker: put the new one into the body as it is now.
+            current = self.tracker.get_issue(action.number)
+            write = replace(write, body=with_marker(body_content(current.body), action.refresh_marker))
         if action.kind in ("close_orphan", "close_duplicate"):
             self.tracker.comment(action.number, _closing_comment(action))
         return self.tracker.update_issue(action.number, write)

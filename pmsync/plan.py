@@ -88,6 +88,7 @@ class Action:
     milestone: str | None = None  # milestone title, resolved to a number when applied
     state: IssueState | None = None  # the issue's state once the action is applied
     closed_on: dt.date | None = None  # when the issue was closed, if it stays closed without a write
+    refresh_marker: Marker | None = None  # put this marker into the body as it is on GitHub (fetched first)
 
     @property
     def writes(self) -> bool:
@@ -424,7 +425,10 @@ class Planner:
 
         new_title = title if merge("title", title, issue.title, agreed.title if agreed else None) else None
         body_hash = content_hash(body)
-        write_body = merge("body", body_hash, content_hash(current_content), agreed.body if agreed else None)
+        current_hash = (
+            issue.content_hash if not issue.body_known and issue.content_hash else content_hash(current_content)
+        )
+        write_body = merge("body", body_hash, current_hash, agreed.body if agreed else None)
         new_labels: tuple[str, ...] | None = None
         if merge("labels", labels, managed_now, agreed.labels if agreed else None):
             people_labels = [n for n in issue.labels if not is_managed_label(n, self.settings.managed_label)]
@@ -456,13 +460,17 @@ class Planner:
             "item", document.repo_path, item.key, incident.id, new_agreed, marker.extra if marker else {}
         )
         new_body: str | None = None
+        refresh: Marker | None = None
         if write_body:
             new_body = with_marker(body, new_marker)
         elif conflicts and not changes and not state_change:
             pass  # nothing but a conflict: report it, write nothing
         elif changes or marker_stale:
             # Keep the body people see (it may carry their edits); refresh only the marker.
-            new_body = with_marker(current_content, new_marker)
+            if issue.body_known:
+                new_body = with_marker(current_content, new_marker)
+            else:
+                refresh = new_marker  # the body text is not in the snapshot: fetched when applied
             if not changes:
                 changes.append("marker")
 
@@ -483,7 +491,8 @@ class Planner:
         elif conflicts and set(changes) <= {"marker"}:
             kind = "conflict"
             write = IssueWrite()
-        elif not write.is_empty():
+            refresh = None
+        elif not write.is_empty() or refresh is not None:
             kind = "update"
         else:
             kind = "adopt" if adopt and not item.anchor_shared else "noop"
@@ -499,6 +508,7 @@ class Planner:
             milestone=new_milestone,
             state=_state_after(issue, state_write),
             closed_on=issue.closed_at.date() if issue.closed_at is not None and state_write.state is None else None,
+            refresh_marker=refresh,
         )
 
     def _orphans(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pmsync import state as state_file
 from pmsync.apply import Applied, Applier, Progress
 from pmsync.config import Config
 from pmsync.content import parse_marker
@@ -58,6 +59,53 @@ class PushResult:
     not_written: list[str] = field(default_factory=list)  # "path: why" for documents left alone
     issues: list[RemoteIssue] = field(default_factory=list)  # the managed issues, after this run's writes
     html_url: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    issues: list[RemoteIssue]
+    full_at: dt.datetime  # when it was last rebuilt from a full listing
+    since: dt.datetime | None = None  # the `since` of this run's listing; None: it was a full listing
+
+
+def take_snapshot(tracker: Tracker, config: Config, repo: str) -> Snapshot:
+    """The managed issues: the saved snapshot plus what changed since (one short
+    listing), or a full listing when there is no usable saved snapshot."""
+    now = dt.datetime.now(dt.UTC)
+    label = config.labels.managed
+    saved = state_file.load(config.root / state_file.STATE_NAME, repo, label, now)
+    if saved is None:
+        # Dated by the day, not the second: two runs on one day that see the same
+        # issues write the same file, so a run that changed nothing changes nothing.
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return Snapshot(tracker.list_issues(label), day)
+    changed = tracker.list_issues(label, since=saved.since)
+    return Snapshot(state_file.merge(saved.issues, changed), saved.full_at, saved.since)
+
+
+def settle_snapshot(
+    tracker: Tracker, config: Config, repo: str, snapshot: Snapshot, issues: list[RemoteIssue], applied: Applied
+) -> None:
+    """Save the snapshot a run ends with. After writes in incremental mode, list
+    what changed since this run's listing once more, so the saved snapshot holds
+    both this run's writes and anything people changed meanwhile. When a write's
+    outcome is unknown (an error after GitHub may have applied it), drop the file:
+    the next run takes a full listing and finds such an issue by its marker."""
+    path = config.root / state_file.STATE_NAME
+    if applied.failures or (applied.stopped and not applied.deferred):
+        path.unlink(missing_ok=True)
+        return
+    if snapshot.since is not None and applied.outcomes:
+        issues = state_file.merge(tuple(issues), tracker.list_issues(config.labels.managed, since=snapshot.since))
+    save_snapshot(config, repo, snapshot, issues)
+
+
+def save_snapshot(config: Config, repo: str, snapshot: Snapshot, issues: list[RemoteIssue]) -> None:
+    text = state_file.render(repo, config.labels.managed, snapshot.full_at, issues)
+    try:
+        state_file.save(config.root / state_file.STATE_NAME, text)
+    except OSError:
+        pass  # without the file the next run takes a full listing: slower, never wrong
 
 
 def connection(config: Config, environ: Mapping[str, str], *, need_token: bool = True) -> Connection:
@@ -175,7 +223,8 @@ def push(
         )
     if info.archived:
         raise RemoteError(f"{conn.repo} is archived and read-only", "unarchive it, or set `repository:` to another")
-    issues = tracker.list_issues(config.labels.managed)
+    snapshot = take_snapshot(tracker, config, conn.repo)
+    issues = snapshot.issues
     _check_label_not_lost(documents, issues, conn.repo, config.labels.managed)
     assignable = tracker.assignable() if _needs_assignable(documents, issues) else None
     plan = build_plan(documents, issues, _settings(config, conn, options, whole_scope), assignable=assignable)
@@ -210,6 +259,7 @@ def push(
             result.issues = [updated.get(i.number, i) for i in issues] + [
                 i for n, i in updated.items() if n not in {x.number for x in issues}
             ]
+            settle_snapshot(tracker, config, conn.repo, snapshot, result.issues, result.applied)
     return result
 
 
@@ -335,11 +385,13 @@ def pull(
         raise UsageError("no postmortems to update", "name files or folders, or set `paths:` in pmsync.yaml")
     conn = connection(config, env)
     tracker = (tracker_factory or GitHubTracker)(conn)
-    issues = tracker.list_issues(config.labels.managed)
+    snapshot = take_snapshot(tracker, config, conn.repo)
     html = f"{conn.server_url.rstrip('/')}/{conn.repo}"
     result = PullResult(conn.repo, [], list(scanned.diagnostics))
     with Lock(config.root):
-        pull_documents(result, scanned.postmortems, issues, config, arguments, html, options)
+        pull_documents(result, scanned.postmortems, snapshot.issues, config, arguments, html, options)
+        if not (options.dry_run or options.check):
+            save_snapshot(config, conn.repo, snapshot, snapshot.issues)
     return result
 
 

@@ -52,6 +52,8 @@ class RemoteIssue:
     updated_at: dt.datetime
     closed_at: dt.datetime | None
     locked: bool = False
+    content_hash: str | None = None  # of the body without its marker, when the body text is not at hand
+    body_known: bool = True  # False: `body` holds only the marker (loaded from pmsync.state.json)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class Tracker(Protocol):
     def create_issue(self, write: IssueWrite) -> RemoteIssue: ...
 
     def update_issue(self, number: int, write: IssueWrite) -> RemoteIssue: ...
+
+    def get_issue(self, number: int) -> RemoteIssue: ...
 
     def create_label(self, name: str, color: str, description: str) -> bool: ...
 
@@ -299,6 +303,9 @@ class GitHubTracker:
 
     def update_issue(self, number: int, write: IssueWrite) -> RemoteIssue:
         return remote_issue(self._call("PATCH", self._path(f"/issues/{number}"), body=write.payload()))
+
+    def get_issue(self, number: int) -> RemoteIssue:
+        return remote_issue(self._call("GET", self._path(f"/issues/{number}")))
 
     def create_label(self, name: str, color: str, description: str) -> bool:
         """Create a label; False when it already exists (which is fine)."""

@@ -294,7 +294,9 @@ def test_commit_mode_files_issues_and_commits_only_postmortems(
     assert workspace.remote_git("log", "-1", "--format=%an <%ae>", "main") == BOT
     assert workspace.remote_git("log", "-1", "--format=%s", "main") == COMMIT_MESSAGE
     changed = workspace.remote_git("diff", "--name-only", "main~1", "main").splitlines()
-    assert changed and all(re.fullmatch(r"postmortems/[^/]+\.md", path) for path in changed), changed
+    assert changed and all(re.fullmatch(r"postmortems/[^/]+\.md|pmsync\.state\.json", path) for path in changed), (
+        changed
+    )
     assert run.outputs["commit"] == workspace.remote_git("rev-parse", "main")
     assert run.outputs["documents-changed"] == str(len(changed))
     # The job summary shows the plan's results and the write-back.
@@ -330,7 +332,7 @@ def test_pull_request_mode_pushes_the_status_branch_and_opens_one_pr(
     assert workspace.remote_git("rev-parse", "pmsync/status~1") == main_before
     assert workspace.remote_git("log", "-1", "--format=%an <%ae>", "pmsync/status") == BOT
     changed = workspace.remote_git("diff", "--name-only", "main", "pmsync/status").splitlines()
-    assert changed and all(path.startswith("postmortems/") for path in changed)
+    assert changed and all(path.startswith("postmortems/") or path == "pmsync.state.json" for path in changed)
     calls = workspace.gh_calls()
     assert [call[:2] for call in calls] == [["pr", "list"], ["pr", "create"]]
     assert calls[0][2:4] == ["--head", "pmsync/status"]
