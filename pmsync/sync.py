@@ -3,6 +3,7 @@ one snapshot of the managed issues, plan, apply, and write the documents back.""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import os
@@ -102,10 +103,8 @@ def settle_snapshot(
 
 def save_snapshot(config: Config, repo: str, snapshot: Snapshot, issues: list[RemoteIssue]) -> None:
     text = state_file.render(repo, config.labels.managed, snapshot.full_at, issues)
-    try:
+    with contextlib.suppress(OSError):  # without the file the next run lists in full: slower, never wrong
         state_file.save(config.root / state_file.STATE_NAME, text)
-    except OSError:
-        pass  # without the file the next run takes a full listing: slower, never wrong
 
 
 def connection(config: Config, environ: Mapping[str, str], *, need_token: bool = True) -> Connection:
