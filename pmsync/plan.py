@@ -469,8 +469,10 @@ class Planner:
             # Keep the body people see (it may carry their edits); refresh only the marker.
             if issue.body_known:
                 new_body = with_marker(current_content, new_marker)
+            elif current_hash == body_hash:
+                new_body = with_marker(body, new_marker)  # GitHub's body is the one pmsync would write
             else:
-                refresh = new_marker  # the body text is not in the snapshot: fetched when applied
+                refresh = new_marker  # edited on GitHub, and only its hash is in the snapshot: fetched when applied
             if not changes:
                 changes.append("marker")
 

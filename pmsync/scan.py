@@ -24,7 +24,7 @@ from pmsync.model import Diagnostic, Incident, IssueRef, Item, Postmortem
 
 CACHE_FORMAT = 2
 # Below this many documents to parse, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 64
+PARALLEL_THRESHOLD = 400
 
 
 @dataclass(frozen=True)
@@ -172,18 +172,19 @@ class ScanCache:
             pass  # a cache that cannot be written only costs speed next time
 
 
-def _extract_batch(batch: list[tuple[str, bytes]], config: Config) -> list[Postmortem]:
-    return [extract_document(path, data, config) for path, data in batch]
+def _extract_batch(batch: list[tuple[str, bytes]], config: Config) -> list[Packed]:
+    # Results cross the process boundary as plain tuples: they pickle far faster than objects.
+    return [_pack(extract_document(path, data, config)) for path, data in batch]
 
 
 def _parse(pending: list[tuple[str, bytes]], config: Config, jobs: int) -> Iterable[Postmortem]:
     if jobs <= 1 or len(pending) < PARALLEL_THRESHOLD:
-        return _extract_batch(pending, config)
+        return [extract_document(path, data, config) for path, data in pending]
     size = max(16, len(pending) // (jobs * 8))
     batches = [pending[i : i + size] for i in range(0, len(pending), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         results = pool.map(_extract_batch, batches, [config] * len(batches))
-        return [pm for batch in results for pm in batch]
+        return [_unpack(packed) for batch in results for packed in batch]
 
 
 def default_jobs() -> int:
