@@ -81,7 +81,8 @@ def main() -> int:
     items = generate_corpus(docs, args.docs, seed=7)
     (work / "pmsync.yaml").write_text(
         f"repository: {REPO}\npaths: ['postmortems/**/*.md']\n"
-        "push: {write_delay: 0, max_creates: 1000000, max_closes: 1000000, write_budget: 1000000, include_drafts: true}\n",
+        "push: {write_delay: 0, max_creates: 1000000, max_closes: 1000000, write_budget: 1000000,"
+        " include_drafts: true}\n",
         encoding="utf-8",
     )
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
