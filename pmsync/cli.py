@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -56,10 +56,11 @@ from pmsync.sync import sync as sync_documents
 class Options:
     config_path: Path | None
     debug: bool
+    jobs: int | None = None
 
     def config(self) -> Config:
         path = self.config_path or find_config(Path.cwd())
-        return load_config(path)
+        return replace(load_config(path), jobs=self.jobs)
 
 
 def _warn(message: str) -> None:
@@ -80,8 +81,11 @@ def _report_diagnostics(diagnostics: list[str]) -> None:
     help="Config file (default: pmsync.yaml here or at the git root).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks and HTTP details on errors.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), help="Processes for parsing documents not in the cache (default: all cores)."
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, config_path: Path | None, debug: bool, jobs: int | None) -> None:
     """pmsync: postmortem action items as GitHub issues, with their status written back.
 
     \b
@@ -89,7 +93,7 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     2 usage or configuration error, 4 authentication or permission,
     8 documents or issues out of date (check modes), 130 interrupted.
     """
-    ctx.obj = Options(config_path, debug)
+    ctx.obj = Options(config_path, debug, jobs)
 
 
 @cli.command()

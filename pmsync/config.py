@@ -89,6 +89,7 @@ class Config:
     writeback: WritebackSettings = field(default_factory=WritebackSettings)
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     overdue: OverdueSettings = field(default_factory=OverdueSettings)
+    jobs: int | None = None  # processes for parsing documents (--jobs); None: all cores
     source: Path | None = None  # the file it came from; None for built-in defaults
     root: Path = field(default_factory=Path.cwd)  # globs are relative to this folder
 

@@ -211,7 +211,7 @@ def scan(arguments: list[str], config: Config, *, jobs: int | None = None, use_c
         else:
             digests[path] = digest
             pending.append((path, source.data))
-    for pm in _parse(pending, config, jobs or default_jobs()):
+    for pm in _parse(pending, config, jobs or config.jobs or default_jobs()):
         found[pm.path] = pm
         cache.put(pm.path, digests[pm.path], pm)
     cache.save(prune=not arguments)
