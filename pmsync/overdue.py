@@ -15,6 +15,7 @@ from pmsync.config import DeadlineSettings
 from pmsync.deadlines import DueSource, deadline
 from pmsync.model import Incident, Item, Postmortem
 from pmsync.plan import document_state, remote_state
+from pmsync.render import md_cell
 from pmsync.tracker import RemoteIssue
 
 
@@ -130,10 +131,6 @@ def as_table(report: OverdueReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
 def as_markdown(report: OverdueReport) -> str:
     out = [f"## Overdue postmortem action items ({report.today.isoformat()})", ""]
     if not report.overdue:
@@ -143,15 +140,15 @@ def as_markdown(report: OverdueReport) -> str:
         for entry in report.overdue:
             link = f"[#{entry.issue.number}]({entry.issue.html_url})" if entry.issue is not None else ""
             out.append(
-                f"| {entry.days_late} | {_md(entry.title)} | {_md(entry.who)} | {entry.due.isoformat()} | "
-                f"{_md(entry.incident.title or entry.incident.id)} | {link} |"
+                f"| {entry.days_late} | {md_cell(entry.title)} | {md_cell(entry.who)} | {entry.due.isoformat()} | "
+                f"{md_cell(entry.incident.title or entry.incident.id)} | {link} |"
             )
     out.append("")
     if report.due_soon:
         out += [f"### Due within {report.within} days", "", "| Due | Item | Owner | Issue |", "|---|---|---|---|"]
         for entry in report.due_soon:
             link = f"[#{entry.issue.number}]({entry.issue.html_url})" if entry.issue is not None else ""
-            out.append(f"| {entry.due.isoformat()} | {_md(entry.title)} | {_md(entry.who)} | {link} |")
+            out.append(f"| {entry.due.isoformat()} | {md_cell(entry.title)} | {md_cell(entry.who)} | {link} |")
         out.append("")
     return "\n".join(out)
 
@@ -195,7 +192,8 @@ def digest_body(report: OverdueReport) -> str:
     for owner in sorted(by_owner):
         lines += [f"### {owner}", ""]
         lines += [
-            f"- {_ref(e)} {_md(e.title)} — {e.days_late} days late (due {e.due.isoformat()})" for e in by_owner[owner]
+            f"- {_ref(e)} {md_cell(e.title)} — {e.days_late} days late (due {e.due.isoformat()})"
+            for e in by_owner[owner]
         ]
         lines.append("")
     by_incident: dict[str, list[Entry]] = {}
@@ -205,7 +203,7 @@ def digest_body(report: OverdueReport) -> str:
         lines += ["## By incident", ""]
         for incident in sorted(by_incident):
             entries = by_incident[incident]
-            lines.append(f"- **{_md(incident)}**: {len(entries)} overdue ({', '.join(_ref(e) for e in entries)})")
+            lines.append(f"- **{md_cell(incident)}**: {len(entries)} overdue ({', '.join(_ref(e) for e in entries)})")
         lines.append("")
     lines.append("<sub>Kept up to date by `pmsync overdue --digest`.</sub>")
     return "\n".join(lines)

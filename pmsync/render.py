@@ -82,7 +82,8 @@ def scan_table(postmortems: Iterable[Postmortem]) -> str:
     return "\n".join(lines).rstrip() + "\n" if lines else "no postmortems found\n"
 
 
-def _md_escape(text: str) -> str:
+def md_cell(text: str) -> str:
+    """Text made safe for one Markdown table cell."""
     return " ".join(text.split()).replace("|", "\\|")
 
 
@@ -91,7 +92,7 @@ def scan_markdown(postmortems: Iterable[Postmortem]) -> str:
     for pm in postmortems:
         incident = pm.incident
         title = incident.title or incident.id
-        out.append(f"### {_md_escape(title)}\n")
+        out.append(f"### {md_cell(title)}\n")
         meta = [f"`{pm.path}`"]
         if incident.date:
             meta.append(incident.date.isoformat())
@@ -106,7 +107,7 @@ def scan_markdown(postmortems: Iterable[Postmortem]) -> str:
         for item in pm.items:
             box = "✅" if item.done else "🚫" if item.wont_do else "⬜"
             out.append(
-                f"| {box} | {_md_escape(item.title)} | {_md_escape(item.owner or '')} | "
+                f"| {box} | {md_cell(item.title)} | {md_cell(item.owner or '')} | "
                 f"{_date(item.due) or ''} | {item.line} |"
             )
         out.append("")

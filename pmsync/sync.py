@@ -14,7 +14,7 @@ from pathlib import Path
 from pmsync import state as state_file
 from pmsync.apply import Applied, Applier, Progress
 from pmsync.config import Config
-from pmsync.content import parse_marker
+from pmsync.content import Marker, parse_marker
 from pmsync.deadlines import with_deadlines
 from pmsync.errors import ConfigError, PmsyncError, RemoteError, UsageError
 from pmsync.extract import extract_document
@@ -105,6 +105,11 @@ def save_snapshot(config: Config, repo: str, snapshot: Snapshot, issues: list[Re
     text = state_file.render(repo, config.labels.managed, snapshot.full_at, issues)
     with contextlib.suppress(OSError):  # without the file the next run lists in full: slower, never wrong
         state_file.save(config.root / state_file.STATE_NAME, text)
+
+
+def markers_of(issues: Sequence[RemoteIssue]) -> dict[int, Marker]:
+    """Each managed issue's pmsync marker, by issue number."""
+    return {issue.number: marker for issue in issues if (marker := parse_marker(issue.body)) is not None}
 
 
 def connection(config: Config, environ: Mapping[str, str], *, need_token: bool = True) -> Connection:
@@ -410,7 +415,7 @@ def pull_documents(
         task_lists=config.writeback.task_lists,
         status_table=config.writeback.status_table,
     )
-    markers = {i.number: m for i in issues if (m := parse_marker(i.body)) is not None}
+    markers = markers_of(issues)
     by_number = {i.number: i for i in issues}
     by_identity = index_issues(issues, markers)
     root = None if arguments else config.root
@@ -515,7 +520,7 @@ def overdue(
     conn = connection(config, env)
     tracker = (tracker_factory or GitHubTracker)(conn)
     issues = tracker.list_issues(config.labels.managed)
-    markers = {i.number: m for i in issues if (m := parse_marker(i.body)) is not None}
+    markers = markers_of(issues)
     report = find_overdue(
         documents,
         repo=conn.repo,
@@ -559,7 +564,7 @@ def report(
     conn = connection(config, env)
     tracker = (tracker_factory or GitHubTracker)(conn)
     issues = tracker.list_issues(config.labels.managed)
-    markers = {i.number: m for i in issues if (m := parse_marker(i.body)) is not None}
+    markers = markers_of(issues)
     built = build_report(
         documents,
         today=today,
