@@ -40,7 +40,7 @@ def extract_document(path: str, data: bytes, config: Config) -> Postmortem:
         references={str(k).upper(): v for k, v in env.get("references", {}).items()},
         owners=config.owner_aliases,
         spans=spans,
-        blank_lines=frozenset(i for i, line in enumerate(text.split("\n")) if not line.strip()),
+        lines=text.split("\n"),
     )
     items = build_items(drafts, context)
     return Postmortem(path=path, incident=incident, items=tuple(items), diagnostics=tuple(diagnostics))

@@ -35,6 +35,7 @@ _MON_D = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)", re.I)
 _D_MON = re.compile(rf"\b{_DAY}\s+{_MONTH}\b(?!,?\s+(?:19|20)\d\d)", re.I)
 _LONE_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+_MONTH_WORD = re.compile(r"(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
 _DUE_POSSIBLE = re.compile(r"\d|within|due|deadline", re.I)
 
 
@@ -60,9 +61,12 @@ def find_dates(text: str) -> list[FoundDate]:
     """Every complete calendar date in `text`, in order of position."""
     if not _YEAR_LIKE.search(text):
         return []  # no 19xx/20xx year anywhere: the common case, decided with one cheap search
+    named = bool(_MONTH_WORD.search(text))
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
+        if not named and kind in ("d_mon_y", "mon_d_y"):
+            continue  # the patterns with month names are the costly ones
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
@@ -73,7 +77,7 @@ def find_dates(text: str) -> list[FoundDate]:
             if date:
                 found.append(FoundDate(date, match.start(), match.end()))
                 taken.append((match.start(), match.end()))
-    for pattern in (_MON_D, _D_MON):
+    for pattern in (_MON_D, _D_MON) if named else ():
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
@@ -197,10 +201,10 @@ def find_due(text: str, incident: dt.date | None) -> Due | None:
         if names_due and rest.strip() and not _CLEARLY_DATE.match(rest):
             # "Due: next sprint" names a due date nobody can compute.
             return Due(None, text[cue.start() : cue.end() + len(rest.split(".")[0])].strip(), True)
-    quarter = _QUARTER.search(text)
+    quarter = _QUARTER.search(text) if "Q" in text else None
     if quarter:
         return Due(_quarter_end(int(quarter["q"]), int(quarter["year"])), quarter.group(0))
-    relative = _RELATIVE.search(text)
+    relative = _RELATIVE.search(text) if "within" in text.lower() else None
     if relative and relative.group(0).lower().startswith("within"):
         if incident is None:
             return Due(None, relative.group(0), unparseable=True)

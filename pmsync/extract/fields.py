@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pmsync.extract.dates import Due, find_due, parse_due_value
@@ -20,6 +20,8 @@ _OWNER_FIELD = re.compile(
     re.I,
 )
 _PRIORITY = re.compile(r"\bP(?P<n>[0-4])\b")
+# A cheap first look before the owner pattern, which is slow on long text.
+_OWNER_WORD = re.compile(r"owner|assignee|assigned|responsible|\bdri\b|\bwho\b", re.I)
 _PRIORITY_WORDS: dict[str, Priority] = {
     "critical": "P0",
     "urgent": "P0",
@@ -53,7 +55,7 @@ class FieldContext:
     references: dict[str, Any]  # markdown-it link reference definitions, keys upper-cased
     owners: dict[str, str]  # config aliases: name -> GitHub login
     spans: dict[int, Span]  # pmsync's own span on each 0-based line (issue link and status)
-    blank_lines: frozenset[int] = frozenset()  # 0-based lines with nothing on them
+    lines: list[str] = field(default_factory=list)  # the text markdown-it read, by 0-based line
 
     def span_for(self, draft: Draft) -> Span | None:
         """The span written for this item: on its anchor line, else anywhere in it."""
@@ -67,7 +69,7 @@ class FieldContext:
 
 def _owner(draft: Draft, raw: str, context: FieldContext) -> str | None:
     name = draft.cells.get("owner") or ""
-    if not name:
+    if not name and _OWNER_WORD.search(raw):
         match = _OWNER_FIELD.search(raw)
         name = (match["login"] or match["name"]) if match else ""
     if not name and "@" in raw:
@@ -87,7 +89,7 @@ def _due(draft: Draft, raw: str, context: FieldContext) -> Due | None:
 
 def _priority(draft: Draft, raw: str) -> Priority | None:
     value = draft.cells.get("priority") or draft.tags.get("priority") or ""
-    match = _PRIORITY.search(value) or (None if value else _PRIORITY.search(raw))
+    match = _PRIORITY.search(value) or (None if value or "P" not in raw else _PRIORITY.search(raw))
     if match:
         return f"P{match['n']}"  # type: ignore[return-value]
     return _PRIORITY_WORDS.get(value.strip().lower())
@@ -138,6 +140,11 @@ _TRAILING_FIELD = re.compile(
 )
 
 
+# Only a title with one of these can end in owner/due words: the cheap test saves the
+# end-anchored searches below, which are slow on long titles.
+_MAY_HAVE_FIELDS = re.compile(r"@|\b(?:due|by|owner|owners|assignee|deadline|eta)\b", re.I)
+
+
 def strip_field_suffix(title: str) -> str:
     """'Pin the image — @tgarcia, due 2026-06-09' -> 'Pin the image': the owner and
     due date are fields of the issue, not words of its title."""
@@ -166,7 +173,7 @@ def _key(title: str, seen: dict[str, int]) -> str:
 def _last_line(draft: Draft, context: FieldContext) -> int:
     """1-based last line of the item, not counting blank lines markdown-it includes."""
     end = max(draft.end, draft.line + 1)
-    while end > draft.line + 1 and (end - 1) in context.blank_lines:
+    while end > draft.line + 1 and end - 1 < len(context.lines) and not context.lines[end - 1].strip():
         end -= 1
     return end
 
@@ -179,14 +186,19 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
         if not draft.title:
             continue
         raw = " ".join([draft.title, draft.body, *draft.cells.values()])
-        draft.title = strip_field_suffix(draft.title) or draft.title
+        if _MAY_HAVE_FIELDS.search(draft.title):
+            draft.title = strip_field_suffix(draft.title) or draft.title
         due = _due(draft, raw, context)
         shared = draft.anchor in anchors
         anchors.add(draft.anchor)
         # Two items ending on one line (sentences of one paragraph line): the span there is the first's.
         span = None if shared else context.span_for(draft)
         status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
-        wont = bool(_WONT.search(status) or _STRUCK.match(draft.source.strip()) or _WONT_NOTE.search(draft.title))
+        wont = bool(
+            (status.strip() and _WONT.search(status))
+            or ("~~" in draft.source and _STRUCK.match(draft.source.strip()))
+            or (("(" in draft.title or "[" in draft.title) and _WONT_NOTE.search(draft.title))
+        )
         done = draft.done
         if span is not None and span.state == "not_planned" and draft.done:
             wont = True  # a ticked box next to "won't do": closed as not planned, and agreed so
