@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pmsync.content import Marker, body_content, incident_label, managed_label, parent_body, with_marker
-from pmsync.errors import AuthError, PmsyncError
+from pmsync.errors import AuthError, PmsyncError, RemoteError
 from pmsync.links import Status
 from pmsync.model import IssueState, Item
 from pmsync.plan import Action, Parent, Plan, document_state
@@ -137,7 +137,8 @@ class Applier:
         except AuthError:
             raise
         except PmsyncError as err:
-            self.result.outcomes.append(Outcome(action, action.number, error=err.message))
+            message = f"{err.message}; {err.hint}" if err.hint else err.message
+            self.result.outcomes.append(Outcome(action, action.number, error=message))
             return
         url = issue.html_url or _issue_url(self.repo_html, issue.number)
         self.result.outcomes.append(Outcome(action, issue.number, url))
@@ -166,7 +167,14 @@ class Applier:
             write = replace(write, body=with_marker(body_content(current.body), action.refresh_marker))
         if action.kind in ("close_orphan", "close_duplicate"):
             self.tracker.comment(action.number, _closing_comment(action))
-        return self.tracker.update_issue(action.number, write)
+        issue = self.tracker.update_issue(action.number, write)
+        if issue.html_url and not issue.html_url.startswith(f"{self.repo_html.rstrip('/')}/issues/"):
+            # GitHub redirected the write: the issue was transferred to another repository.
+            raise RemoteError(
+                f"#{action.number} was transferred to {issue.html_url.rsplit('/issues/', 1)[0]}",
+                "remove its link from the document to file the item here again",
+            )
+        return issue
 
     def _record_span(self, action: Action, issue: RemoteIssue | None) -> None:
         """The span the document should now carry next to this action's item."""

@@ -63,8 +63,13 @@ class Options:
         return replace(load_config(path), jobs=self.jobs)
 
 
+def _printable(text: str) -> str:
+    """File names that are not UTF-8 arrive as surrogates: print them as \\x escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _warn(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(_printable(message), err=True)
 
 
 def _report_diagnostics(diagnostics: list[str]) -> None:
@@ -113,7 +118,7 @@ def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
     result = scan_documents(list(paths), config)
     _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
     render = {"json": scan_json, "markdown": scan_markdown, "table": scan_table}[fmt]
-    click.echo(render(result.postmortems), nl=False)
+    click.echo(_printable(render(result.postmortems)), nl=False)
     if fmt == "json":
         click.echo()
     if result.problems and not result.postmortems:
@@ -134,7 +139,7 @@ def check(options: Options, paths: tuple[str, ...]) -> None:
     findings = list(result.diagnostics) + lint_check(result.postmortems, config)
     annotate = os.environ.get("GITHUB_ACTIONS") == "true"
     for finding in findings:
-        click.echo(github_annotation(finding) if annotate else diagnostic_line(finding))
+        click.echo(_printable(github_annotation(finding) if annotate else diagnostic_line(finding)))
     errors = sum(1 for f in findings if f.level == "error")
     warnings = sum(1 for f in findings if f.level == "warning")
     items = sum(len(pm.items) for pm in result.postmortems)

@@ -109,6 +109,16 @@ class Config:
         return default
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML without aliases: a few nested `*name` references can expand to gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in pmsync.yaml", mark)
+        return super().compose_node(parent, index)
+
+
 def find_config(start: Path) -> Path | None:
     """pmsync.yaml in the current folder, else at the root of the git checkout."""
     candidate = start / CONFIG_NAME
@@ -177,7 +187,7 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read: {err}") from None
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader that also refuses aliases
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -33,15 +33,15 @@ def deadline(item: Item, incident: Incident, settings: DeadlineSettings) -> Dead
         return Deadline(item.due, "document")
     if incident.date is None:
         return None
-    if item.priority is not None:
-        days = dict(settings.priority).get(item.priority)
+    for days, source in (
+        (dict(settings.priority).get(item.priority) if item.priority else None, "priority"),
+        (dict(settings.severity).get(_severity_key(incident.severity) or ""), "severity"),
+    ):
         if days is not None:
-            return Deadline(incident.date + dt.timedelta(days=days), "priority")
-    key = _severity_key(incident.severity)
-    if key is not None:
-        days = dict(settings.severity).get(key)
-        if days is not None:
-            return Deadline(incident.date + dt.timedelta(days=days), "severity")
+            try:
+                return Deadline(incident.date + dt.timedelta(days=days), source)  # type: ignore[arg-type]
+            except OverflowError:
+                return None  # an incident dated near the calendar's end
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import stat
 import fnmatch
 import glob
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from pmsync.config import Config
+from pmsync.errors import PmsyncError
 from pmsync.extract.text import looks_binary
 
 MAX_BYTES = 5 * 1024 * 1024  # larger than any real postmortem; beyond it a file is refused
@@ -62,8 +64,10 @@ def discover(arguments: list[str], config: Config) -> list[str]:
     unique: list[str] = []
     seen: set[str] = set()
     for name in found:
-        if name not in seen and not is_excluded(name, config, relative_to_root=not arguments):
-            seen.add(name)
+        # A symlink to a document (or the same file named twice) is one document.
+        real = os.path.realpath(name if arguments or Path(name).is_absolute() else config.root / name)
+        if real not in seen and not is_excluded(name, config, relative_to_root=not arguments):
+            seen.add(real)
             unique.append(name)
     return unique
 
@@ -94,7 +98,10 @@ def is_excluded(name: str, config: Config, *, relative_to_root: bool) -> bool:
 def read_source(path: str, root: Path | None = None) -> Source:
     full = Path(path) if root is None or Path(path).is_absolute() else root / path
     try:
-        size = full.stat().st_size
+        status = full.stat()
+        if not stat.S_ISREG(status.st_mode):
+            return Source(path, None, "not a regular file (a pipe, device or socket); skipped")
+        size = status.st_size
         if size > MAX_BYTES:
             return Source(
                 path, None, f"{size // 1024 // 1024} MiB is too large for a postmortem (limit 5 MiB); skipped"
@@ -128,6 +135,9 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes) -> None:
     if current != expected:
         raise ChangedOnDisk("it changed on disk during the run")
     mode = path.stat().st_mode & 0o7777
+    # A run killed while saving leaves its temp file behind; runs hold the lock, so any found now is stale.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.pmsync-tmp"):
+        stale.unlink(missing_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pmsync-tmp", dir=path.parent)
     temp = Path(temp_name)
     try:
@@ -165,7 +175,10 @@ class Lock:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     handle.close()
-                    raise TimeoutError(f"another pmsync run has held {self.path} for {self.timeout:.0f} s") from None
+                    raise PmsyncError(
+                        f"another pmsync run in this checkout still holds {self.path} after {self.timeout:g} s",
+                        "wait for it to finish; the lock is released when that run ends, even if it is killed",
+                    ) from None
                 time.sleep(0.1)
         self._handle = handle
         return self

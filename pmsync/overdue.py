@@ -15,6 +15,7 @@ from pmsync.config import DeadlineSettings
 from pmsync.deadlines import DueSource, deadline
 from pmsync.model import Incident, Item, Postmortem
 from pmsync.plan import document_state, remote_state
+from pmsync.content import sanitize
 from pmsync.render import md_cell
 from pmsync.tracker import RemoteIssue
 
@@ -190,9 +191,9 @@ def digest_body(report: OverdueReport) -> str:
     for entry in report.overdue:
         by_owner.setdefault(entry.who, []).append(entry)
     for owner in sorted(by_owner):
-        lines += [f"### {owner}", ""]
+        lines += [f"### {sanitize(owner)}", ""]
         lines += [
-            f"- {_ref(e)} {md_cell(e.title)} — {e.days_late} days late (due {e.due.isoformat()})"
+            f"- {_ref(e)} {sanitize(md_cell(e.title))} — {e.days_late} days late (due {e.due.isoformat()})"
             for e in by_owner[owner]
         ]
         lines.append("")
@@ -203,7 +204,7 @@ def digest_body(report: OverdueReport) -> str:
         lines += ["## By incident", ""]
         for incident in sorted(by_incident):
             entries = by_incident[incident]
-            lines.append(f"- **{md_cell(incident)}**: {len(entries)} overdue ({', '.join(_ref(e) for e in entries)})")
+            lines.append(f"- **{sanitize(md_cell(incident))}**: {len(entries)} overdue ({', '.join(_ref(e) for e in entries)})")
         lines.append("")
     lines.append("<sub>Kept up to date by `pmsync overdue --digest`.</sub>")
     return "\n".join(lines)

@@ -361,11 +361,19 @@ class Planner:
                         "(deleted, transferred, or its label removed); remove the link to file it again",
                     )
                 return None
-            return issue
+            return self._open_copy(issue)
         marked = self.snapshot.by_identity.get((document.repo_path, item.key))
         if marked is not None and marked.number not in claimed:
             return marked
         return None
+
+    def _open_copy(self, issue: RemoteIssue) -> RemoteIssue:
+        """A link to an issue closed as a duplicate moves to the open copy of the same item."""
+        if issue.state != "closed" or issue.state_reason != "duplicate":
+            return issue
+        marker = self.snapshot.markers.get(issue.number)
+        group = self.snapshot.groups.get((marker.path, marker.key), []) if marker else []
+        return next((copy for copy in group if copy.state == "open"), issue)
 
     def _create(self, base: Action, item: Item, incident: Incident, document: Document) -> Action:
         title, body, labels = self._desired(item, incident, document)
@@ -550,8 +558,10 @@ class Planner:
         document links stays; else the oldest."""
         kept: dict[tuple[str, str], int] = {}
         for identity, group in self.snapshot.groups.items():
-            linked = [issue.number for issue in group if issue.number in claimed]
-            kept[identity] = linked[0] if linked else group[0].number
+            # An open issue beats a closed one (a stale checkout may link the copy
+            # already closed as a duplicate); then the linked one; then the oldest.
+            ranked = sorted(group, key=lambda i: (i.state != "open", i.number not in claimed, i.number))
+            kept[identity] = ranked[0].number
         return kept
 
     def _duplicates(self, kept: dict[tuple[str, str], int]) -> list[Action]:

@@ -200,6 +200,11 @@ def scan(arguments: list[str], config: Config, *, jobs: int | None = None, use_c
     root = None if arguments else config.root
     order = discover(arguments, config)
     for path in order:
+        if root is not None and (path.startswith("../") or path == ".."):
+            problems.append(
+                Diagnostic(path, None, "warning", "outside", "outside the config's folder; not read (check `paths:`)")
+            )
+            continue
         source = read_source(path, root)
         if source.data is None:
             problems.append(Diagnostic(path, None, "error", "unreadable", source.problem or "cannot read"))

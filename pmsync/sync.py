@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +40,7 @@ from pmsync.tracker import (
 from pmsync.writeback import Edit, apply_edits
 
 OFFLINE_REPO = "OWNER/REPO"
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 TrackerFactory = Callable[[Connection], Tracker]
 
 
@@ -85,7 +87,13 @@ def take_snapshot(tracker: Tracker, config: Config, repo: str) -> Snapshot:
 
 
 def settle_snapshot(
-    tracker: Tracker, config: Config, repo: str, snapshot: Snapshot, issues: list[RemoteIssue], applied: Applied
+    tracker: Tracker,
+    config: Config,
+    repo: str,
+    snapshot: Snapshot,
+    issues: list[RemoteIssue],
+    applied: Applied,
+    run_start: dt.datetime | None,
 ) -> None:
     """Save the snapshot a run ends with. After writes in incremental mode, list
     what changed since this run's listing once more, so the saved snapshot holds
@@ -96,8 +104,9 @@ def settle_snapshot(
     if applied.failures or (applied.stopped and not applied.deferred):
         path.unlink(missing_ok=True)
         return
-    if snapshot.since is not None and applied.outcomes:
-        issues = state_file.merge(tuple(issues), tracker.list_issues(config.labels.managed, since=snapshot.since))
+    since = snapshot.since or run_start
+    if since is not None and applied.outcomes:
+        issues = state_file.merge(tuple(issues), tracker.list_issues(config.labels.managed, since=since))
     save_snapshot(config, repo, snapshot, issues)
 
 
@@ -119,8 +128,9 @@ def connection(config: Config, environ: Mapping[str, str], *, need_token: bool =
             "no repository to file issues in",
             "set `repository: owner/name` in pmsync.yaml, or GITHUB_REPOSITORY",
         )
-    if repo.count("/") != 1 or not all(repo.split("/")):
-        raise ConfigError(f"repository '{repo}' is not of the form owner/name")
+    if not _REPOSITORY.fullmatch(repo) or ".." in repo:
+        source = "`repository` in pmsync.yaml" if config.repository else "GITHUB_REPOSITORY"
+        raise ConfigError(f"repository '{repo}' ({source}) is not of the form owner/name")
     token = find_token(dict(environ)) if need_token else None
     return Connection(
         repo=repo,
@@ -200,6 +210,22 @@ def push(
     tracker_factory: TrackerFactory | None = None,
     progress: Progress | None = None,
 ) -> PushResult:
+    if options.dry_run or options.offline:
+        return _push(arguments, config, options, environ, tracker_factory, progress)
+    # The whole run holds the checkout's lock, listing and planning included: a second
+    # run waits, then plans against what the first one filed.
+    with Lock(config.root):
+        return _push(arguments, config, options, environ, tracker_factory, progress)
+
+
+def _push(
+    arguments: list[str],
+    config: Config,
+    options: PushOptions,
+    environ: Mapping[str, str] | None,
+    tracker_factory: TrackerFactory | None,
+    progress: Progress | None,
+) -> PushResult:
     env = os.environ if environ is None else environ
     scanned = scan(arguments, config)
     diagnostics = list(scanned.diagnostics)
@@ -243,27 +269,26 @@ def push(
         return result
     _check_caps(plan, config, options)
 
-    with Lock(config.root):
-        applier = Applier(
-            tracker,
-            plan,
-            repo_html=info.html_url,
-            managed=config.labels.managed,
-            document_link=lambda path: f"{document_url(config, conn).rstrip('/')}/{path}",
-            progress=progress,
-            budget=config.push.write_budget,
-        )
-        try:
-            result.applied = applier.run()
-        finally:
-            # Whatever happened, record the links of the issues that now exist.
-            result.applied = result.applied or applier.result
-            _write_documents(result, scanned.postmortems, config, arguments)
-            updated = result.applied.issues
-            result.issues = [updated.get(i.number, i) for i in issues] + [
-                i for n, i in updated.items() if n not in {x.number for x in issues}
-            ]
-            settle_snapshot(tracker, config, conn.repo, snapshot, result.issues, result.applied)
+    applier = Applier(
+        tracker,
+        plan,
+        repo_html=info.html_url,
+        managed=config.labels.managed,
+        document_link=lambda path: f"{document_url(config, conn).rstrip('/')}/{path}",
+        progress=progress,
+        budget=config.push.write_budget,
+    )
+    try:
+        result.applied = applier.run()
+    finally:
+        # Whatever happened, record the links of the issues that now exist.
+        result.applied = result.applied or applier.result
+        _write_documents(result, scanned.postmortems, config, arguments)
+        updated = result.applied.issues
+        result.issues = [updated.get(i.number, i) for i in issues] + [
+            i for n, i in updated.items() if n not in {x.number for x in issues}
+        ]
+        settle_snapshot(tracker, config, conn.repo, snapshot, result.issues, result.applied, info.server_time)
     return result
 
 
@@ -383,6 +408,19 @@ def pull(
     environ: Mapping[str, str] | None = None,
     tracker_factory: TrackerFactory | None = None,
 ) -> PullResult:
+    if options.dry_run or options.check:
+        return _pull(arguments, config, options, environ, tracker_factory)
+    with Lock(config.root):
+        return _pull(arguments, config, options, environ, tracker_factory)
+
+
+def _pull(
+    arguments: list[str],
+    config: Config,
+    options: PullOptions,
+    environ: Mapping[str, str] | None,
+    tracker_factory: TrackerFactory | None,
+) -> PullResult:
     env = os.environ if environ is None else environ
     scanned = scan(arguments, config)
     if not scanned.postmortems:
@@ -392,10 +430,9 @@ def pull(
     snapshot = take_snapshot(tracker, config, conn.repo)
     html = f"{conn.server_url.rstrip('/')}/{conn.repo}"
     result = PullResult(conn.repo, [], list(scanned.diagnostics))
-    with Lock(config.root):
-        pull_documents(result, scanned.postmortems, snapshot.issues, config, arguments, html, options)
-        if not (options.dry_run or options.check):
-            save_snapshot(config, conn.repo, snapshot, snapshot.issues)
+    pull_documents(result, scanned.postmortems, snapshot.issues, config, arguments, html, options)
+    if not (options.dry_run or options.check):
+        save_snapshot(config, conn.repo, snapshot, snapshot.issues)
     return result
 
 
@@ -519,6 +556,13 @@ def overdue(
         return OverdueResult(report, diagnostics)
     conn = connection(config, env)
     tracker = (tracker_factory or GitHubTracker)(conn)
+    if options.label or options.remind or options.digest:
+        info = tracker.repository()
+        if not info.private and not config.push.allow_public:
+            raise ConfigError(
+                f"{conn.repo} is a public repository; refusing to write overdue labels, reminders or a digest there",
+                "they carry postmortem items and owners; set `push.allow_public: true` if that is intended",
+            )
     issues = tracker.list_issues(config.labels.managed)
     markers = markers_of(issues)
     report = find_overdue(

@@ -8,6 +8,7 @@ network, and a test double of the protocol is a few lines.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import os
 import shutil
 import subprocess
@@ -34,6 +35,7 @@ class RepoInfo:
     private: bool
     archived: bool
     html_url: str
+    server_time: dt.datetime | None = None  # GitHub's clock when it answered: this run's start
 
 
 @dataclass(frozen=True)
@@ -218,10 +220,15 @@ class GitHubTracker:
         return f"/repos/{self._connection.repo}{suffix}"
 
     def _call(self, verb: str, url: str, *, parameters: dict[str, Any] | None = None, body: Any = None) -> Any:
+        return self._call_with_headers(verb, url, parameters=parameters, body=body)[1]
+
+    def _call_with_headers(
+        self, verb: str, url: str, *, parameters: dict[str, Any] | None = None, body: Any = None
+    ) -> tuple[dict[str, Any], Any]:
         if self._on_request is not None:
             self._on_request(verb, url)
         try:
-            _headers, data = self._github.requester.requestJsonAndCheck(verb, url, parameters=parameters, input=body)
+            headers, data = self._github.requester.requestJsonAndCheck(verb, url, parameters=parameters, input=body)
         except GithubException as err:
             raise self._translate(err, verb, url) from None
         except (RequestsConnectionError, RequestException, OSError) as err:
@@ -229,7 +236,7 @@ class GitHubTracker:
                 f"cannot reach GitHub at {self._connection.api_url}: {type(err).__name__}",
                 "check the network, or GITHUB_API_URL / `api_url` for GitHub Enterprise Server",
             ) from None
-        return data
+        return headers, data
 
     def _translate(self, err: GithubException, verb: str, url: str) -> Exception:
         message = ""
@@ -243,6 +250,8 @@ class GitHubTracker:
             )
         if status == 403 and "archived" in message.lower():
             return RemoteError(f"{repo} is archived and read-only: {verb} {url} refused")
+        if status == 403 and "locked" in message.lower():
+            return RemoteError(f"{verb} {url}: the issue is locked ({message})", "unlock it on GitHub")
         if status == 403 and "rate limit" in message.lower():
             return RemoteError(
                 "GitHub rate limit reached and retries ran out", "the run can be repeated later: it resumes safely"
@@ -280,12 +289,17 @@ class GitHubTracker:
     # -- the protocol ----------------------------------------------------------
 
     def repository(self) -> RepoInfo:
-        data = self._call("GET", self._path())
+        headers, data = self._call_with_headers("GET", self._path())
+        try:
+            server_time: dt.datetime | None = email.utils.parsedate_to_datetime(str(headers.get("date")))
+        except (TypeError, ValueError):
+            server_time = None
         return RepoInfo(
             full_name=str(data.get("full_name") or self._connection.repo),
             private=bool(data.get("private")),
             archived=bool(data.get("archived")),
             html_url=str(data.get("html_url") or f"{self._connection.server_url}/{self._connection.repo}"),
+            server_time=server_time,
         )
 
     def list_issues(self, label: str, since: dt.datetime | None = None) -> list[RemoteIssue]:

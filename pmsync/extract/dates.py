@@ -53,7 +53,7 @@ def _month(value: str) -> int:
 def _make(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
@@ -176,10 +176,13 @@ def parse_due_value(value: str, incident: dt.date | None) -> Due | None:
     return Due(None, value, unparseable=True)
 
 
-def _relative(match: re.Match[str], incident: dt.date) -> dt.date:
+def _relative(match: re.Match[str], incident: dt.date) -> dt.date | None:
     count = match["n"]
     n = 1 if count is None else int(count) if count.isdigit() else _NUMBERS[count.lower()]
-    return incident + dt.timedelta(days=n * _UNIT_DAYS[match["unit"].lower()])
+    try:
+        return incident + dt.timedelta(days=n * _UNIT_DAYS[match["unit"].lower()])
+    except OverflowError:
+        return None  # "within the next 99999 years": past the calendar, so no date
 
 
 def find_due(text: str, incident: dt.date | None) -> Due | None:

@@ -43,7 +43,7 @@ def read_front_matter(text: str) -> FrontMatter:
     lines = match.group(0).count("\n") + (0 if match.group(0).endswith("\n") else 1)
     try:
         data = tomllib.loads(body) if match["fence"] == "+++" else yaml.load(body, Loader=_YAML_LOADER)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, TypeError, OverflowError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         return FrontMatter(
             {}, lines, f"front matter is not valid {'TOML' if match['fence'] == '+++' else 'YAML'}: {first}"
@@ -247,8 +247,9 @@ def incident_label(incident_id_: str) -> str:
 
 def severity(text: str, matter: dict[str, Any]) -> str | None:
     for key in ("severity", "sev", "impact_level"):
-        if key in matter and matter[key] is not None:
-            return _normalize_severity(str(matter[key]))
+        value = matter.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return _normalize_severity(str(value)[:20])
     head = text[:20000]
     match = _SEVERITY.search(head) if "sev" in head.lower() else None
     return _normalize_severity(match["value"]) if match else None
