@@ -114,7 +114,7 @@ class _ConfigLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in pmsync.yaml", mark)
         return super().compose_node(parent, index)
 
@@ -187,7 +187,7 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read: {err}") from None
     try:
-        data = yaml.load(raw, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader that also refuses aliases
+        data = yaml.load(raw, Loader=_ConfigLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import fcntl
-import stat
 import fnmatch
 import glob
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator

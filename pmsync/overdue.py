@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pmsync.config import DeadlineSettings
+from pmsync.content import sanitize
 from pmsync.deadlines import DueSource, deadline
 from pmsync.model import Incident, Item, Postmortem
 from pmsync.plan import document_state, remote_state
-from pmsync.content import sanitize
 from pmsync.render import md_cell
 from pmsync.tracker import RemoteIssue
 
@@ -204,7 +204,9 @@ def digest_body(report: OverdueReport) -> str:
         lines += ["## By incident", ""]
         for incident in sorted(by_incident):
             entries = by_incident[incident]
-            lines.append(f"- **{sanitize(md_cell(incident))}**: {len(entries)} overdue ({', '.join(_ref(e) for e in entries)})")
+            lines.append(
+                f"- **{sanitize(md_cell(incident))}**: {len(entries)} overdue ({', '.join(_ref(e) for e in entries)})"
+            )
         lines.append("")
     lines.append("<sub>Kept up to date by `pmsync overdue --digest`.</sub>")
     return "\n".join(lines)

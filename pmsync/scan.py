@@ -47,7 +47,7 @@ def _fingerprint(config: Config) -> str:
 
 def _digest(path: str, data: bytes) -> bytes:
     # The path is part of the key: the incident id comes from the file name.
-    return hashlib.blake2b(path.encode("utf-8") + b"\0" + data, digest_size=16).digest()
+    return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).digest()
 
 
 _ITEM_FIELDS = tuple(f.name for f in fields(Item))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 import difflib
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,6 +40,7 @@ from pmsync.tracker import (
 from pmsync.writeback import Edit, apply_edits
 
 OFFLINE_REPO = "OWNER/REPO"
+LISTING_PAGE = 100  # issues per listing page (the most GitHub serves)
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 TrackerFactory = Callable[[Connection], Tracker]
 
@@ -77,7 +78,10 @@ def take_snapshot(tracker: Tracker, config: Config, repo: str) -> Snapshot:
     now = dt.datetime.now(dt.UTC)
     label = config.labels.managed
     saved = state_file.load(config.root / state_file.STATE_NAME, repo, label, now)
-    if saved is None:
+    if saved is None or len(saved.issues) < LISTING_PAGE:
+        # While the managed issues fit one page, a full listing costs what an
+        # incremental one does, and it also sees issues deleted, transferred or
+        # stripped of the label, which a `since=` listing cannot.
         # Dated by the day, not the second: two runs on one day that see the same
         # issues write the same file, so a run that changed nothing changes nothing.
         day = now.replace(hour=0, minute=0, second=0, microsecond=0)
