@@ -17,7 +17,9 @@ _MONTHS = {
     name.lower(): index for index in range(1, 13) for name in (calendar.month_name[index], calendar.month_abbr[index])
 }
 _MONTHS["sept"] = 9
-_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# Any word in month position; _month() accepts only real month names. A character
+# class is much faster for the regex engine than an alternation of 25 names.
+_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
@@ -70,7 +72,10 @@ def find_dates(text: str) -> list[FoundDate]:
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
-            year, month, day = int(match["year"]), _month(match["mon"]), int(match["day"])
+            month_name = match["mon"]
+            if not month_name.isdigit() and month_name.lower() not in _MONTHS:
+                continue
+            year, month, day = int(match["year"]), _month(month_name), int(match["day"])
             if kind == "mdy_num" and month > 12:  # 27/07/2023 is day-first after all
                 month, day = day, month
             date = _make(year, month, day)
@@ -80,6 +85,8 @@ def find_dates(text: str) -> list[FoundDate]:
     for pattern in (_MON_D, _D_MON) if named else ():
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            if match["mon"].lower() not in _MONTHS:
                 continue
             year_match = _LONE_YEAR.search(text, match.end(), match.end() + 60)
             if year_match:
@@ -136,7 +143,7 @@ class Due:
 def _match_no_year(text: str) -> re.Match[str] | None:
     for pattern in _NO_YEAR:
         match = pattern.match(text)
-        if match:
+        if match and match["mon"].lower().rstrip(".") in _MONTHS:
             return match
     return None
 

@@ -185,7 +185,9 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
     for draft in drafts:
         if not draft.title:
             continue
-        raw = " ".join([draft.title, draft.body, *draft.cells.values()])
+        # Owner, due date and priority are written with the item, not deep in its
+        # details: the first kilobyte holds them, and searching further only costs time.
+        raw = " ".join([draft.title, draft.body, *draft.cells.values()])[:1000]
         if _MAY_HAVE_FIELDS.search(draft.title):
             draft.title = strip_field_suffix(draft.title) or draft.title
         due = _due(draft, raw, context)

@@ -104,7 +104,7 @@ _CONNECTIVE_START = re.compile(
     r"and|but|so|or|which|especially|specifically|however,? this)\b",
     re.I,
 )
-_VERB_START = re.compile(r"^\W*(?:" + "|".join(sorted(map(re.escape, _VERBS), key=len, reverse=True)) + r")\b", re.I)
+_FIRST_WORD = re.compile(r"^\W*([A-Za-z][\w'’-]*)")
 _CONJUNCTION_START = re.compile(r"^(?:and|but|so|or|also,)\b", re.I)
 _REPORTED_PLAN = re.compile(
     r"^(?:the|our) (?:plan|idea|intention|goal|assumption|expectation|hope) (?:was|had been)\b", re.I
@@ -142,6 +142,11 @@ _ABBREVIATION = re.compile(
 )
 
 
+def _starts_with_verb(text: str) -> bool:
+    match = _FIRST_WORD.match(text)
+    return match is not None and match.group(1).lower() in _VERBS
+
+
 def sentences(text: str) -> list[str]:
     """Split prose into sentences, keeping abbreviations such as 'e.g.' whole."""
     parts: list[str] = []
@@ -170,12 +175,27 @@ def _is_title_adjective(words: list[str]) -> bool:
 
 @lru_cache(maxsize=8192)
 def is_strong_future(text: str) -> bool:
-    return bool(_STRONG_FUTURE.search(text))
+    return _may_be_future(text) and bool(_STRONG_FUTURE.search(text))
 
 
 @lru_cache(maxsize=8192)
 def is_future(text: str) -> bool:
-    return bool(_STRONG_FUTURE.search(text) or _WEAK_FUTURE.search(text))
+    return _may_be_future(text) and bool(_STRONG_FUTURE.search(text) or _WEAK_FUTURE.search(text))
+
+
+# Every future pattern above contains one of these: plain substring tests rule
+# most sentences out before the (much slower) patterns run.
+_FUTURE_HINTS = (
+    "will", "shall", "'ll", "’ll", "going to", "plan", "intend", "aim", "need", "must", "should", "would",
+    "being", "working on", "under", "ongoing", "priorit", "future", "next step", "action item", "to be",
+    "important", "necessary", "essential", "critical", "recommended", "advisable", "required", "can be",
+    "coming", " may", "want",
+)  # fmt: skip
+
+
+def _may_be_future(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _FUTURE_HINTS)
 
 
 def starts_with_ordinal(text: str) -> bool:
@@ -240,7 +260,7 @@ def classify(text: str) -> Cue:
     if _ANNOUNCES_CHANGES.search(text) and not (first_word and first_word.group(0).lower() in _VERBS):
         return Cue.INTRO
     first_clause = re.split(r"[,;:]", text, maxsplit=1)[0]
-    if not is_future(first_clause) and _PASSIVE_PAST.search(first_clause[:120]) and not _VERB_START.match(text):
+    if not is_future(first_clause) and _PASSIVE_PAST.search(first_clause[:120]) and not _starts_with_verb(text):
         return Cue.PAST  # "A README was placed ..., and files should be edited": a report
     if is_future(text):
         return Cue.FUTURE

@@ -168,8 +168,9 @@ def incident_date(root: Section, text: str, title: str | None, matter: dict[str,
     for key in _START_KEYS:
         if key in matter and (date := _as_date(matter[key])):
             return date
-    lowered = text.lower()
-    start = _START_LINE.search(text) if ("start" in lowered or "began" in lowered or "onset" in lowered) else None
+    head = text[:8000]  # metadata lines sit near the top; searching further only costs time
+    lowered = head.lower()
+    start = _START_LINE.search(head) if ("start" in lowered or "began" in lowered or "onset" in lowered) else None
     if start and (date := first_date(start["value"])):
         return date
     date = _summary_date(root)
@@ -180,7 +181,7 @@ def incident_date(root: Section, text: str, title: str | None, matter: dict[str,
     date = _timeline_date(root)
     if date:
         return date
-    line = _DATE_LINE.search(text) if ("date" in lowered or "タイムスタンプ" in text) else None
+    line = _DATE_LINE.search(head) if ("date" in lowered or "タイムスタンプ" in head) else None
     if line and (date := first_date(line["value"])):
         return date
     for section in root.walk():
@@ -250,8 +251,8 @@ def severity(text: str, matter: dict[str, Any]) -> str | None:
         value = matter.get(key)
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             return _normalize_severity(str(value)[:20])
-    head = text[:20000]
-    match = _SEVERITY.search(head) if "sev" in head.lower() else None
+    at = text[:8000].lower().find("sev")
+    match = _SEVERITY.search(text, max(0, at - 40), at + 200) if at >= 0 else None
     return _normalize_severity(match["value"]) if match else None
 
 
