@@ -74,6 +74,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="generate into this (empty) folder and keep it")
+    parser.add_argument("--scan-only", action="store_true", help="measure the scans only (no GitHub double)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="pmsync-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -106,6 +107,10 @@ def main() -> int:
     print(f"warm scan: {warm_seconds:.2f} s ({cold_single / warm_seconds:.1f}x cold one core; target >= 30x)")
     print(f"items found: {sum(len(pm.items) for pm in scanned.postmortems)} (parsed on warm scan: {warm.parsed})")
 
+    if args.scan_only:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     with GitHubDouble(validate=False) as double:
         double.add_repo(REPO, private=True, default_labels=False)
         code, seconds, _ = _pmsync(work, double, "test-token", "push", "--yes")

@@ -57,15 +57,21 @@ def discover(arguments: list[str], config: Config) -> list[str]:
     else:
         for pattern in config.paths:
             # glob.glob with root_dir walks with os.scandir: much faster than Path.glob on large trees.
-            matches = sorted(glob.glob(pattern, root_dir=config.root, recursive=True))  # noqa: PTH207
+            matches = sorted(glob.glob(pattern, root_dir=config.root, recursive=True))
+            root = str(config.root)
             found.extend(
-                name if config.source else str(config.root / name) for name in matches if (config.root / name).is_file()
+                name if config.source else os.path.join(root, name)
+                for name in matches
+                if os.path.isfile(os.path.join(root, name))
             )
     unique: list[str] = []
     seen: set[str] = set()
+    base = "" if arguments else str(config.root)
     for name in found:
-        # A symlink to a document (or the same file named twice) is one document.
-        real = os.path.realpath(name if arguments or Path(name).is_absolute() else config.root / name)
+        # A symlink to a document (or the same file named twice) is one document. Plain
+        # os.path string work: this loop runs once per document on every command.
+        full = os.path.join(base, name)
+        real = os.path.realpath(full) if os.path.islink(full) else os.path.normpath(os.path.abspath(full))
         if real not in seen and not is_excluded(name, config, relative_to_root=not arguments):
             seen.add(real)
             unique.append(name)
@@ -96,9 +102,9 @@ def is_excluded(name: str, config: Config, *, relative_to_root: bool) -> bool:
 
 
 def read_source(path: str, root: Path | None = None) -> Source:
-    full = Path(path) if root is None or Path(path).is_absolute() else root / path
+    full = path if root is None else os.path.join(root, path)
     try:
-        status = full.stat()
+        status = os.stat(full)
         if not stat.S_ISREG(status.st_mode):
             return Source(path, None, "not a regular file (a pipe, device or socket); skipped")
         size = status.st_size
@@ -106,7 +112,8 @@ def read_source(path: str, root: Path | None = None) -> Source:
             return Source(
                 path, None, f"{size // 1024 // 1024} MiB is too large for a postmortem (limit 5 MiB); skipped"
             )
-        data = full.read_bytes()
+        with open(full, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         return Source(path, None, "no such file")
     except IsADirectoryError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,14 +249,14 @@ def test_permission_denied_reported_even_as_root(
     """The same path as the chmod test, forced: root can read anything, so make the read fail."""
     write(tmp_path / "secret.md", GOOD)
     write(tmp_path / "good.md", GOOD)
-    real_read_bytes = Path.read_bytes
+    real_open = open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "secret.md":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def fake_open(file: str, *args: Any, **kwargs: Any) -> Any:
+        if str(file).endswith("secret.md"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr("pmsync.files.open", fake_open, raising=False)
     run, documents = scan(capsys, "secret.md", "good.md")
     assert run.code == 0
     assert [d["path"] for d in documents] == ["good.md"]
