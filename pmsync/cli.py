@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -169,14 +170,27 @@ class _ProgressBar:
             sys.stderr.write("\n")
 
 
+def _filing_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `push` and `sync` share."""
+    for option in reversed(
+        [
+            click.option(
+                "--yes", is_flag=True, help="Go ahead even when the plan creates or closes more than the caps."
+            ),
+            click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft."),
+            click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
+            click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write request and change no file.")
-@click.option("--yes", is_flag=True, help="Go ahead even when the plan creates or closes more than the caps.")
 @click.option("--offline", is_flag=True, help="Plan against an empty tracker, with no token and no network.")
-@click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing.")
+@_filing_options
 @click.pass_obj
 def push(
     options: Options,
@@ -275,10 +289,7 @@ def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, s
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--dry-run", is_flag=True, help="Print the plan and the document diffs; write nothing.")
-@click.option("--yes", is_flag=True, help="Go ahead even when the plan creates or closes more than the caps.")
-@click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing.")
+@_filing_options
 @click.pass_obj
 def sync(
     options: Options, paths: tuple[str, ...], dry_run: bool, yes: bool, include_drafts: bool, fmt: str, verbose: bool
