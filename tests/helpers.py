@@ -5,16 +5,17 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmsync.cli import main
 from pmsync.config import Config
 from pmsync.extract import extract_document
+from pmsync.model import Item
 
 if TYPE_CHECKING:
     import pytest
 
-    from pmsync.model import Item, Postmortem
+    from pmsync.model import Postmortem
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
 
@@ -84,3 +85,24 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def new_item(**fields: Any) -> Item:
+    """An open, unlinked item with blank fields; callers name only what their test is about."""
+    values: dict[str, Any] = {
+        "key": "k-item",
+        "title": "Add alerting on replication lag",
+        "text": "",
+        "group": None,
+        "owner": None,
+        "due": None,
+        "priority": None,
+        "kind": None,
+        "done": False,
+        "wont_do": False,
+        "issue": None,
+        "line": 1,
+        "end_line": 1,
+    }
+    values.update(fields)
+    return Item(**values)

@@ -28,6 +28,7 @@ from pmsync.content import (
     with_marker,
 )
 from pmsync.model import Incident, Item
+from tests.helpers import new_item
 
 INCIDENT = Incident(
     id="2024-03-11-db-outage",
@@ -48,23 +49,7 @@ MARKER = Marker("item", "postmortems/2024-03-11-db-outage.md", "3f2a9c1b7e", INC
 
 
 def make_item(title: str = "Add alerting on replication lag", text: str = "", **fields: object) -> Item:
-    values: dict[str, object] = {
-        "key": "3f2a9c1b7e",
-        "title": title,
-        "text": text,
-        "group": None,
-        "owner": None,
-        "due": None,
-        "priority": None,
-        "kind": None,
-        "done": False,
-        "wont_do": False,
-        "issue": None,
-        "line": 45,
-        "end_line": 45,
-    }
-    values.update(fields)
-    return Item(**values)  # type: ignore[arg-type]
+    return new_item(title=title, text=text, **{"key": "3f2a9c1b7e", "line": 45, "end_line": 45, **fields})
 
 
 def _payload(data: object) -> str:

@@ -14,6 +14,7 @@ from pmsync.content import Marker, body_content, parse_marker, with_marker
 from pmsync.model import Incident, IssueRef, Item, Postmortem
 from pmsync.plan import Action, Document, Plan, PlanSettings, build_plan
 from pmsync.tracker import RemoteIssue
+from tests.helpers import new_item
 
 REPO = "acme/pm"
 PATH = "postmortems/2024-03-11-db-outage.md"
@@ -39,24 +40,9 @@ def key_of(title: str) -> str:
 
 
 def make_item(title: str = "Add alerting on replication lag", **fields: Any) -> Item:
-    values: dict[str, Any] = {
-        "key": "k-alerting",
-        "title": title,
-        "text": "Page the on-call when lag exceeds 30 s.",
-        "group": None,
-        "owner": None,
-        "due": None,
-        "priority": None,
-        "kind": None,
-        "done": False,
-        "wont_do": False,
-        "issue": None,
-        "line": 40,
-        "end_line": 40,
-        "anchor_line": 40,
-    }
-    values.update(fields)
-    return Item(**values)
+    text = "Page the on-call when lag exceeds 30 s."
+    where = {"line": 40, "end_line": 40, "anchor_line": 40}
+    return new_item(title=title, **{"key": "k-alerting", "text": text, **where, **fields})
 
 
 def document(*items: Item, path: str = PATH, incident: Incident = INCIDENT) -> Document:
