@@ -17,6 +17,7 @@ from pmsync.content import Marker
 from pmsync.links import STATUS_TABLE_END, STATUS_TABLE_START, Status
 from pmsync.model import IssueState, Item, Postmortem
 from pmsync.plan import document_state, owner_login, remote_state
+from pmsync.render import md_cell
 from pmsync.tracker import RemoteIssue
 from pmsync.writeback import BoxEdit, Edit, SpanEdit
 
@@ -138,7 +139,7 @@ def _status_table(
     # would read the table as part of the comment's HTML block.
     table = ["", "| Item | Issue | Owner | Due | State |", "|---|---|---|---|---|"]
     for item, issue in rows:
-        title = " ".join(item.title.split()).replace("|", "\\|")
+        title = md_cell(item.title)
         if len(title) > 80:
             title = title[:79] + "…"
         link = f"[#{issue.number}]({settings.repo_html.rstrip('/')}/issues/{issue.number})" if issue else ""

@@ -19,6 +19,7 @@ from pmsync.deadlines import deadline
 from pmsync.model import Postmortem
 from pmsync.overdue import issue_of
 from pmsync.plan import document_state, remote_state
+from pmsync.render import md_cell
 from pmsync.tracker import RemoteIssue
 
 
@@ -200,7 +201,7 @@ def as_markdown(report: Report) -> str:
     ]
     rows = [(i.title, i.figures) for i in report.incidents] + [("**All**", report.overall)]
     for name, f in rows:
-        cell = name.replace("|", "\\|")
+        cell = md_cell(name)
         out.append(
             f"| {cell} | {f.items} | {f.done} | {f.open} | {f.overdue} | {f.wont_do} | "
             f"{_fmt(f.percent_done_in_time, '%')} | {_fmt(f.median_days_to_close)} | {_fmt(f.p90_days_to_close)} |"
