@@ -143,8 +143,10 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes) -> None:
         raise ChangedOnDisk("it changed on disk during the run")
     mode = path.stat().st_mode & 0o7777
     # A run killed while saving leaves its temp file behind; runs hold the lock, so any found now is stale.
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.pmsync-tmp"):
-        stale.unlink(missing_ok=True)
+    prefix = f".{path.name}."
+    for stale in os.listdir(path.parent):  # listdir, not glob: this runs once per saved document
+        if stale.startswith(prefix) and stale.endswith(".pmsync-tmp"):
+            (path.parent / stale).unlink(missing_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".pmsync-tmp", dir=path.parent)
     temp = Path(temp_name)
     try:

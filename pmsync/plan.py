@@ -28,7 +28,6 @@ from pmsync.content import (
     issue_title,
     kind_label,
     managed_label,
-    parse_marker,
     priority_label,
     with_marker,
 )
@@ -151,7 +150,7 @@ def _snapshot(issues: Iterable[RemoteIssue]) -> _Snapshot:
     for issue in sorted(issues, key=lambda i: i.number):
         by_number[issue.number] = issue
         labels.update(issue.labels)
-        marker = parse_marker(issue.body)
+        marker = issue.marker
         if marker is not None and marker.kind == "parent":
             parents.setdefault(marker.incident, issue)
         if marker is None or marker.kind != "item":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from pmsync.config import OverdueSettings
-from pmsync.content import Marker, body_content, parse_marker, with_marker
+from pmsync.content import Marker, body_content, with_marker
 from pmsync.errors import AuthError, PmsyncError
 from pmsync.overdue import Entry, OverdueReport, digest_body
 from pmsync.tracker import IssueWrite, RemoteIssue, Tracker
@@ -93,7 +93,7 @@ class Reminders:
             if issue is None or issue.state != "open":
                 continue
             threshold = reached_threshold(entry.days_late, self.settings.reminders)
-            marker = parse_marker(issue.body)
+            marker = issue.marker
             if threshold is None or marker is None:
                 continue
             done = int(marker.extra.get("reminded", -1))
@@ -117,7 +117,7 @@ class Reminders:
 
     def digest(self, report: OverdueReport, issues: list[RemoteIssue]) -> None:
         existing = next(
-            (i for i in issues if (m := parse_marker(i.body)) is not None and m.kind == "digest" and i.state == "open"),
+            (i for i in issues if (m := i.marker) is not None and m.kind == "digest" and i.state == "open"),
             None,
         )
         marker = Marker("digest", "", "digest", "")

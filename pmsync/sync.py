@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import functools
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +16,7 @@ from pathlib import Path
 from pmsync import state as state_file
 from pmsync.apply import Applied, Applier, Progress
 from pmsync.config import Config
-from pmsync.content import Marker, parse_marker
+from pmsync.content import Marker
 from pmsync.deadlines import with_deadlines
 from pmsync.errors import ConfigError, PmsyncError, RemoteError, UsageError
 from pmsync.extract import extract_document
@@ -63,6 +64,7 @@ class PushResult:
     not_written: list[str] = field(default_factory=list)  # "path: why" for documents left alone
     issues: list[RemoteIssue] = field(default_factory=list)  # the managed issues, after this run's writes
     html_url: str = ""
+    scanned: tuple[Postmortem, ...] = ()  # the documents as read before any link was written
 
 
 @dataclass(frozen=True)
@@ -115,14 +117,14 @@ def settle_snapshot(
 
 
 def save_snapshot(config: Config, repo: str, snapshot: Snapshot, issues: list[RemoteIssue]) -> None:
-    text = state_file.render(repo, config.labels.managed, snapshot.full_at, issues)
+    lines = state_file.render(repo, config.labels.managed, snapshot.full_at, issues)
     with contextlib.suppress(OSError):  # without the file the next run lists in full: slower, never wrong
-        state_file.save(config.root / state_file.STATE_NAME, text)
+        state_file.save(config.root / state_file.STATE_NAME, lines)
 
 
 def markers_of(issues: Sequence[RemoteIssue]) -> dict[int, Marker]:
     """Each managed issue's pmsync marker, by issue number."""
-    return {issue.number: marker for issue in issues if (marker := parse_marker(issue.body)) is not None}
+    return {issue.number: marker for issue in issues if (marker := issue.marker) is not None}
 
 
 def connection(config: Config, environ: Mapping[str, str], *, need_token: bool = True) -> Connection:
@@ -152,9 +154,14 @@ def repo_path(path: str, config: Config) -> str:
     if not full.is_absolute():
         full = Path.cwd() / full
     try:
-        return full.resolve().relative_to(config.root.resolve()).as_posix()
+        return full.resolve().relative_to(_resolved(config.root)).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(folder: Path) -> Path:
+    return folder.resolve()  # once per run, not once per document
 
 
 def document_url(config: Config, conn: Connection) -> str:
@@ -187,7 +194,7 @@ def _needs_assignable(documents: list[Document], issues: list[RemoteIssue]) -> b
     decided: dict[tuple[str, str], str | None] = {}  # (path, key) -> owner the assignees were decided for
     by_number: dict[int, str | None] = {}
     for issue in issues:
-        marker = parse_marker(issue.body)
+        marker = issue.marker
         if marker is not None and marker.agreed is not None:
             decided[(marker.path, marker.key)] = marker.agreed.owner
             by_number[issue.number] = marker.agreed.owner
@@ -245,7 +252,7 @@ def _push(
             Config(repository=config.repository or env.get("GITHUB_REPOSITORY") or OFFLINE_REPO), env, need_token=False
         )
         plan = build_plan(documents, [], _settings(config, conn, options, whole_scope))
-        return PushResult(conn.repo, plan, diagnostics)
+        return PushResult(conn.repo, plan, diagnostics, scanned=scanned.postmortems)
 
     conn = connection(config, env)
     tracker = (tracker_factory or GitHubTracker)(conn)
@@ -268,7 +275,9 @@ def _push(
         # A first run (no managed issue yet) skips the read: a 422 "already exists" is harmless.
         existing = {name.lower() for name in tracker.labels()}
         plan = replace(plan, labels=tuple(label for label in plan.labels if label.name.lower() not in existing))
-    result = PushResult(conn.repo, plan, diagnostics, issues=issues, html_url=info.html_url)
+    result = PushResult(
+        conn.repo, plan, diagnostics, issues=issues, html_url=info.html_url, scanned=scanned.postmortems
+    )
     if options.dry_run:
         return result
     _check_caps(plan, config, options)
@@ -356,15 +365,13 @@ def save_with_spans(
     replacements: Sequence[tuple[int, int, list[str]]] = (),
 ) -> str | None:
     """Write the spans into the document; the reason when it was refused."""
-    if original is not None:
-        current = extract_document(path, data, config)
-        if _identity(current) != _identity(original):
-            return "it changed on disk during the run; left alone (run pmsync again)"
     new = apply_edits(data, edits, replacements)
     if new == data:
         return None
-    check = extract_document(path, new, config)
-    if _identity(check) != _identity(extract_document(path, data, config)):
+    before = _identity(extract_document(path, data, config))
+    if original is not None and before != _identity(original):
+        return "it changed on disk during the run; left alone (run pmsync again)"
+    if _identity(extract_document(path, new, config)) != before:
         return "writing the links would change its items; left alone (please report this)"
     target = Path(path) if root is None or Path(path).is_absolute() else root / path
     try:
@@ -509,14 +516,16 @@ def sync(
     """Push, then pull, with one listing of the managed issues."""
     pushed = push(arguments, config, options, environ=environ, tracker_factory=tracker_factory, progress=progress)
     pulled = PullResult(pushed.repo, [])
-    rescanned = scan(arguments, config)  # push may have written links into the documents
+    # Read again only when push wrote links into some documents; a second set of
+    # every document's items is the largest thing a big sync would hold otherwise.
+    postmortems = scan(arguments, config).postmortems if pushed.written else pushed.scanned
     html = pushed.html_url or f"{DEFAULT_SERVER_URL}/{pushed.repo}"
     pull_options = PullOptions(dry_run=options.dry_run)
     if options.dry_run:
-        pull_documents(pulled, rescanned.postmortems, pushed.issues, config, arguments, html, pull_options)
+        pull_documents(pulled, postmortems, pushed.issues, config, arguments, html, pull_options)
     else:
         with Lock(config.root):
-            pull_documents(pulled, rescanned.postmortems, pushed.issues, config, arguments, html, pull_options)
+            pull_documents(pulled, postmortems, pushed.issues, config, arguments, html, pull_options)
     return SyncResult(pushed, pulled)
 
 

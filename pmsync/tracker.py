@@ -23,6 +23,7 @@ from github.GithubRetry import GithubRetry
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import RequestException
 
+from pmsync.content import Marker, parse_marker
 from pmsync.errors import AuthError, ConfigError, RemoteError
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -38,7 +39,7 @@ class RepoInfo:
     server_time: dt.datetime | None = None  # GitHub's clock when it answered: this run's start
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemoteIssue:
     number: int
     id: int
@@ -55,7 +56,15 @@ class RemoteIssue:
     closed_at: dt.datetime | None
     locked: bool = False
     content_hash: str | None = None  # of the body without its marker, when the body text is not at hand
-    body_known: bool = True  # False: `body` holds only the marker (loaded from pmsync.state.json)
+    body_known: bool = True  # False: the body was not fetched (loaded from pmsync.state.json)
+    # pmsync's marker, read from `body` once here (every run consults it several times
+    # per issue); given instead only when the body is not known.
+    marker: Marker | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.body_known:
+            # Always derived from the body, so a copy made with a new body has the new marker.
+            object.__setattr__(self, "marker", parse_marker(self.body))
 
 
 @dataclass(frozen=True)

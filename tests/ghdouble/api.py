@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 if TYPE_CHECKING:
     from .render import Json, Renderer
     from .schema import Operation
-    from .state import Issue, Label, Repo, Token, World
+    from .state import Issue, Label, Milestone, Repo, Token, World
 
 T = TypeVar("T")
 
@@ -30,6 +30,10 @@ GENERIC_DOCS = "https://docs.github.com/rest"
 _COLOR = re.compile(r"^[0-9a-fA-F]{6}$")
 _CLOSED_REASONS = ("completed", "not_planned", "duplicate")
 _LOCK_REASONS = ("off-topic", "too heated", "resolved", "spam")
+# Query parameters that pick a page rather than what is listed.
+_PAGING = frozenset({"page", "per_page"})
+# Distinct listings kept at once; a client pages through one or two at a time.
+_LISTINGS_KEPT = 16
 
 
 @dataclass
@@ -166,6 +170,24 @@ class Api:
     def __init__(self, world: World, render: Renderer) -> None:
         self.world = world
         self.render = render
+        # Filtered, sorted listings by (repository, query without paging), with
+        # the stamp of the state they were computed from. Paging through N
+        # items then costs one filter and sort instead of one per page.
+        self._listings: dict[tuple[object, ...], tuple[tuple[object, ...], list[Any]]] = {}
+
+    def _cached(self, key: tuple[object, ...], stamp: tuple[object, ...], compute: Callable[[], list[T]]) -> list[T]:
+        """compute(), or its result from an earlier call with the same key and stamp.
+
+        Only results are kept: a request compute() refuses is refused again.
+        """
+        found = self._listings.get(key)
+        if found is not None and found[0] == stamp:
+            return found[1]
+        items = compute()
+        if len(self._listings) >= _LISTINGS_KEPT:
+            self._listings.clear()
+        self._listings[key] = (stamp, items)
+        return items
 
     def handle(self, call: Call) -> Response:
         handler = HANDLERS.get(call.operation.operation_id)
@@ -325,6 +347,14 @@ class Api:
     @handles("issues/list-for-repo")
     def list_issues(self, call: Call) -> Response:
         repo = call.the_repo()
+        # Any change to an issue (updated_at included) or to the set of issues
+        # moves the stamp, so a cached listing never shows stale membership or
+        # order; the items themselves are rendered fresh for every page.
+        stamp = (repo.revision, len(repo.issues), repo.issues)
+        issues = self._cached(("issues", repo, _query_key(call)), stamp, lambda: self._filtered_issues(call, repo))
+        return self._page(call, issues, lambda i: self.render.issue(i, single=False))
+
+    def _filtered_issues(self, call: Call, repo: Repo) -> list[Issue]:
         state = call.arg("state", "open")
         if state not in ("open", "closed", "all"):
             raise invalid("Issue", "state")
@@ -359,7 +389,7 @@ class Api:
         if direction not in ("asc", "desc"):
             raise invalid("Issue", "direction")
         issues.sort(key=keys[sort], reverse=direction == "desc")
-        return self._page(call, issues, lambda i: self.render.issue(i, single=False))
+        return issues
 
     @handles("issues/get")
     def get_issue(self, call: Call) -> Response:
@@ -567,6 +597,15 @@ class Api:
     @handles("issues/list-milestones")
     def list_milestones(self, call: Call) -> Response:
         repo = call.the_repo()
+        # Thousands of milestones at 30 a page: sorted once, not once per page.
+        milestones = self._cached(
+            ("milestones", repo, _query_key(call)),
+            repo.milestones_stamp(),
+            lambda: self._sorted_milestones(call, repo),
+        )
+        return self._page(call, milestones, lambda m: self.render.milestone(repo, m))
+
+    def _sorted_milestones(self, call: Call, repo: Repo) -> list[Milestone]:
         state = call.arg("state", "open")
         if state not in ("open", "closed", "all"):
             raise invalid("Milestone", "state")
@@ -579,7 +618,7 @@ class Api:
             raise invalid("Milestone", "sort")
         if call.arg("direction", "asc") == "desc":
             milestones.reverse()
-        return self._page(call, milestones, lambda m: self.render.milestone(repo, m))
+        return milestones
 
     @handles("issues/create-milestone")
     def create_milestone(self, call: Call) -> Response:
@@ -588,7 +627,7 @@ class Api:
         title = fields.get("title")
         if not isinstance(title, str) or not title.strip():
             raise not_supplied("title")
-        if any(m.title == title for m in repo.milestones.values()):
+        if repo.has_milestone_titled(title):
             raise invalid("Milestone", "title", "already_exists")
         state = fields.get("state", "open")
         if state not in ("open", "closed"):
@@ -707,6 +746,11 @@ class Api:
         # Search results are never served from a cache, so GitHub sends no ETag.
         page.headers["Cache-Control"] = "no-cache"
         return page
+
+
+def _query_key(call: Call) -> tuple[tuple[str, str], ...]:
+    """What a listing depends on: every argument as `Call.arg` reads it, but paging."""
+    return tuple(sorted((k, v) for k, v in dict(call.query).items() if k not in _PAGING))
 
 
 def _int_arg(value: str | None, default: int) -> int:

@@ -220,7 +220,9 @@ class Renderer:
 
     def milestone(self, repo: Repo, milestone: Milestone) -> Json:
         url = f"{self.repo_url(repo)}/milestones/{milestone.number}"
-        states = [i.state for i in repo.live_issues() if i.milestone == milestone.number]
+        # Counted as issues change rather than by a scan: every issue body embeds
+        # its milestone, so a scan here made each issue answer O(all issues).
+        open_issues, closed_issues = repo.milestone_issue_counts(milestone.number)
         return {
             "url": url,
             "html_url": f"{WEB}/{repo.full_name}/milestone/{milestone.number}",
@@ -231,8 +233,8 @@ class Renderer:
             "title": milestone.title,
             "description": milestone.description,
             "creator": self.user(milestone.creator),
-            "open_issues": states.count("open"),
-            "closed_issues": states.count("closed"),
+            "open_issues": open_issues,
+            "closed_issues": closed_issues,
             "state": milestone.state,
             "created_at": timestamp(milestone.created_at),
             "updated_at": timestamp(milestone.updated_at),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -61,6 +61,16 @@ class Label:
     description: str | None
     default: bool = False
 
+    # Renames of any label, however made (World.rename_label or a test
+    # assigning `label.name`): each repository's name index is rebuilt when
+    # this moves, so a lookup never finds a label by its old name.
+    renames: ClassVar[int] = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "name" and "name" in self.__dict__:
+            Label.renames += 1
+        object.__setattr__(self, name, value)
+
 
 @dataclass(eq=False)
 class Milestone:
@@ -74,6 +84,15 @@ class Milestone:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+
+    # Changes to any milestone after it was made, however made (tests assign
+    # fields directly): the title index and the listing cache check it.
+    edits: ClassVar[int] = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__:
+            Milestone.edits += 1
+        object.__setattr__(self, name, value)
 
 
 @dataclass(eq=False)
@@ -115,6 +134,29 @@ class Issue:
     deleted: bool = False
     # Set when a human moved the issue to another repository (answers 301).
     transferred_to: Issue | None = field(default=None, repr=False)
+    # Which of its repository's milestone tallies counts this issue (see
+    # Repo.milestone_issue_counts); -1 while it is counted in none.
+    _tally_round: int = field(default=-1, init=False, repr=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every change, by World or by a test assigning a field directly, moves
+        # the repository's revision (which invalidates cached listings) and keeps
+        # its per-milestone counts right, so neither needs a scan of all issues.
+        repo: Repo | None = self.__dict__.get("repo")
+        if repo is None:  # still in __init__, before `repo` is set
+            object.__setattr__(self, name, value)
+            return
+        repo.revision += 1
+        if name in _TALLIED and self._tally_round == repo._tally_round:
+            repo._count(self, -1)
+            object.__setattr__(self, name, value)
+            repo._count(self, 1)
+        else:
+            object.__setattr__(self, name, value)
+
+
+# The fields that decide whether and how an issue counts for its milestone.
+_TALLIED = frozenset({"milestone", "state", "deleted", "transferred_to"})
 
 
 @dataclass(eq=False)
@@ -129,15 +171,58 @@ class Repo:
     labels: list[Label] = field(default_factory=list)
     milestones: dict[int, Milestone] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
+    # Moves on every change to one of the issues (see Issue.__setattr__) and
+    # on every issue filed: cached listings are valid for one revision. A list
+    # changed in place (issue.labels.remove) is not seen, so World moves it
+    # itself where it does that; tests assign fields instead.
+    revision: int = field(default=0, init=False, repr=False)
+
+    # Indexes so that per-request work does not grow with the repository.
+    # Each is checked against a cheap stamp of what it was built from and
+    # rebuilt when a test changed `labels`, `milestones` or `issues` directly
+    # rather than through World. Stamps hold the container itself, not its
+    # id(), which a replaced and collected container could pass on; tuples
+    # compare it by identity first, so the check stays O(1).
+    _labels_by_key: dict[str, Label] = field(default_factory=dict, init=False, repr=False)
+    _labels_stamp: tuple[object, ...] = field(default=(), init=False, repr=False)
+    _titles: set[str] = field(default_factory=set, init=False, repr=False)
+    _titles_stamp: tuple[object, ...] = field(default=(), init=False, repr=False)
+    # (len, last key, highest key) of `issues` and of `milestones`.
+    _issues_top: tuple[int, int, int] = field(default=(0, 0, 0), init=False, repr=False)
+    _milestones_top: tuple[int, int, int] = field(default=(0, 0, 0), init=False, repr=False)
+    # (milestone number, state) -> live issues; see milestone_issue_counts.
+    _tally: dict[tuple[int, str], int] = field(default_factory=dict, init=False, repr=False)
+    _tally_round: int = field(default=0, init=False, repr=False)
+    _tallied: int = field(default=0, init=False, repr=False)
+    # Moves when World files a milestone (see milestones_stamp).
+    _milestone_revision: int = field(default=0, init=False, repr=False)
 
     @property
     def full_name(self) -> str:
         return f"{self.owner.login}/{self.name}"
 
+    # -- labels ------------------------------------------------------------------
+
+    def _current_labels_stamp(self) -> tuple[object, ...]:
+        return (self.labels, len(self.labels), Label.renames)
+
     def label(self, name: str) -> Label | None:
         # GitHub matches label names case-insensitively.
-        wanted = name.casefold()
-        return next((label for label in self.labels if label.name.casefold() == wanted), None)
+        if self._labels_stamp != self._current_labels_stamp():
+            by_key: dict[str, Label] = {}
+            for label in self.labels:
+                # The first of labels equal but for case wins, as a scan would find it.
+                by_key.setdefault(label.name.casefold(), label)
+            self._labels_by_key = by_key
+            self._labels_stamp = self._current_labels_stamp()
+        return self._labels_by_key.get(name.casefold())
+
+    def append_label(self, label: Label) -> None:
+        in_step = self._labels_stamp == self._current_labels_stamp()
+        self.labels.append(label)
+        if in_step:
+            self._labels_by_key.setdefault(label.name.casefold(), label)
+            self._labels_stamp = self._current_labels_stamp()
 
     def require_label(self, name: str) -> Label:
         label = self.label(name)
@@ -149,11 +234,94 @@ class Repo:
         """Issues the API still shows: not deleted, not moved elsewhere."""
         return (issue for issue in self.issues.values() if not issue.deleted and issue.transferred_to is None)
 
+    # -- issues ------------------------------------------------------------------
+
+    def add_issue(self, issue: Issue) -> None:
+        """File `issue` under its number, keeping the indexes in step."""
+        in_step = self._tallied == len(self.issues)
+        self._issues_top = _put(self.issues, issue.number, issue, self._issues_top)
+        self.revision += 1
+        if in_step and self._tallied + 1 == len(self.issues):
+            # Bookkeeping, not a change to the issue: the revision stays.
+            object.__setattr__(issue, "_tally_round", self._tally_round)
+            self._count(issue, 1)
+            self._tallied += 1
+
     def next_issue_number(self) -> int:
-        return max(self.issues, default=0) + 1
+        # Numbers are never reused, as a deleted issue keeps its entry.
+        self._issues_top = _top(self.issues, self._issues_top)
+        return self._issues_top[2] + 1
+
+    def _count(self, issue: Issue, sign: int) -> None:
+        if issue.milestone is not None and not issue.deleted and issue.transferred_to is None:
+            key = (issue.milestone, issue.state)
+            self._tally[key] = self._tally.get(key, 0) + sign
+
+    def milestone_issue_counts(self, number: int) -> tuple[int, int]:
+        """(open, closed) issues the API shows with milestone `number`.
+
+        Kept up to date by Issue.__setattr__ as issues change, instead of a scan
+        of every issue each time a milestone is rendered (in every issue body).
+        Issues put into `issues` other than by add_issue are noticed by the
+        count and make the tally start over, in a new round.
+        """
+        if self._tallied != len(self.issues):
+            self._tally_round += 1
+            self._tally = {}
+            for issue in self.issues.values():
+                object.__setattr__(issue, "_tally_round", self._tally_round)
+                self._count(issue, 1)
+            self._tallied = len(self.issues)
+        return self._tally.get((number, "open"), 0), self._tally.get((number, "closed"), 0)
+
+    # -- milestones --------------------------------------------------------------
+
+    def add_milestone(self, milestone: Milestone) -> None:
+        in_step = self._titles_stamp == self._current_titles_stamp()
+        self._milestones_top = _put(self.milestones, milestone.number, milestone, self._milestones_top)
+        self._milestone_revision += 1
+        if in_step:
+            self._titles.add(milestone.title)
+            self._titles_stamp = self._current_titles_stamp()
 
     def next_milestone_number(self) -> int:
-        return max(self.milestones, default=0) + 1
+        self._milestones_top = _top(self.milestones, self._milestones_top)
+        return self._milestones_top[2] + 1
+
+    def _current_titles_stamp(self) -> tuple[object, ...]:
+        return (self.milestones, len(self.milestones), Milestone.edits)
+
+    def has_milestone_titled(self, title: str) -> bool:
+        if self._titles_stamp != self._current_titles_stamp():
+            self._titles = {milestone.title for milestone in self.milestones.values()}
+            self._titles_stamp = self._current_titles_stamp()
+        return title in self._titles
+
+    def milestones_stamp(self) -> tuple[object, ...]:
+        """Changes when any milestone is added, removed or edited."""
+        return (self.milestones, len(self.milestones), self._milestone_revision, Milestone.edits)
+
+
+def _top(items: dict[int, Any], known: tuple[int, int, int]) -> tuple[int, int, int]:
+    """(len, last key, highest key) of `items`, reusing `known` if still true.
+
+    Keys are filed in increasing order, so while the size and the last key
+    are what they were, the highest is too; anything else (a test deleting an
+    entry) falls back to max(), so numbering stays what it always was.
+    """
+    last = next(reversed(items), 0)
+    if known[0] == len(items) and known[1] == last:
+        return known
+    return (len(items), last, max(items, default=0))
+
+
+def _put(items: dict[int, Any], key: int, value: Any, known: tuple[int, int, int]) -> tuple[int, int, int]:
+    """File `value` and return the updated `_top` stamp without a max() over all keys."""
+    known = _top(items, known)
+    items[key] = value
+    if len(items) == known[0] + 1:
+        return (len(items), key, max(known[2], key))
+    return _top(items, (-1, 0, 0))
 
 
 # Fields whose change makes GitHub bump an issue's updated_at.
@@ -188,6 +356,13 @@ class World:
         self.tokens: dict[str, Token] = {}
         self.issue_types: dict[str, list[IssueType]] = {}
         self._last_id = 0
+        # Lookups by id without a scan of everything. An entry is only a hint:
+        # it is checked before use, and a miss falls back to the scan, so
+        # state changed behind World's back is still answered as before.
+        self._repos_by_id: dict[int, Repo] = {}
+        # Every issue World made with that id: a transfer keeps the id.
+        self._issues_by_id: dict[int, list[Issue]] = {}
+        self._comments_by_id: dict[int, Comment] = {}
 
     def new_id(self) -> int:
         self._last_id += 1
@@ -225,15 +400,36 @@ class World:
                 for type_name, description, color in DEFAULT_ISSUE_TYPES
             ]
         self.repos[full_name.casefold()] = repo
+        self._repos_by_id[repo.id] = repo
         return repo
 
     def repo(self, full_name: str) -> Repo | None:
         return self.repos.get(full_name.casefold())
 
+    def _known_repo(self, repo: Repo) -> bool:
+        return self.repos.get(repo.full_name.casefold()) is repo
+
     def repo_by_id(self, repo_id: int) -> Repo | None:
+        hint = self._repos_by_id.get(repo_id)
+        if hint is not None and hint.id == repo_id and self._known_repo(hint):
+            return hint
         return next((repo for repo in self.repos.values() if repo.id == repo_id), None)
 
+    @staticmethod
+    def _shown(issue: Issue) -> bool:
+        """Whether the API shows `issue` (what Repo.live_issues yields)."""
+        return not issue.deleted and issue.transferred_to is None and issue.repo.issues.get(issue.number) is issue
+
     def issue_by_id(self, issue_id: int) -> Issue | None:
+        shown = [
+            issue
+            for issue in self._issues_by_id.get(issue_id, ())
+            if issue.id == issue_id and self._shown(issue) and self._known_repo(issue.repo)
+        ]
+        # Two shown at once (a test moved an issue that had already moved) is
+        # left to the scan, which decides which one comes first.
+        if len(shown) == 1:
+            return shown[0]
         for repo in self.repos.values():
             for issue in repo.live_issues():
                 if issue.id == issue_id:
@@ -259,7 +455,7 @@ class World:
         default: bool = False,
     ) -> Label:
         label = Label(self.new_id(), name, color, description, default)
-        repo.labels.append(label)
+        repo.append_label(label)
         return label
 
     def ensure_labels(self, repo: Repo, names: Iterable[str]) -> list[str]:
@@ -280,6 +476,8 @@ class World:
         for issue in repo.issues.values():
             if label.name in issue.labels:
                 issue.labels.remove(label.name)
+                # Changed in place, which Issue.__setattr__ does not see.
+                repo.revision += 1
         repo.labels.remove(label)
 
     def add_milestone(
@@ -305,7 +503,7 @@ class World:
             stamp,
             closed_at=stamp if state == "closed" else None,
         )
-        repo.milestones[milestone.number] = milestone
+        repo.add_milestone(milestone)
         self._changed()
         return milestone
 
@@ -322,7 +520,8 @@ class World:
             stamp,
             repo,
         )
-        repo.issues[issue.number] = issue
+        repo.add_issue(issue)
+        self._issues_by_id.setdefault(issue.id, []).append(issue)
         self._assign(issue, author, fields, stamp)
         self._changed()
         return issue
@@ -374,10 +573,16 @@ class World:
         stamp = self.clock
         comment = Comment(self.new_id(), body, self.user(author).login, stamp, stamp, issue)
         issue.comments.append(comment)
+        self._comments_by_id[comment.id] = comment
         self.touch(issue)
         return comment
 
     def comment_by_id(self, repo: Repo, comment_id: int) -> Comment | None:
+        hint = self._comments_by_id.get(comment_id)
+        if hint is not None and hint.id == comment_id:
+            issue = hint.issue
+            if issue.repo is repo and self._shown(issue) and any(c is hint for c in issue.comments):
+                return hint
         for issue in repo.live_issues():
             for comment in issue.comments:
                 if comment.id == comment_id:
@@ -432,7 +637,8 @@ class World:
         )
         for comment in moved.comments:
             comment.issue = moved
-        target.issues[moved.number] = moved
+        target.add_issue(moved)
+        self._issues_by_id.setdefault(moved.id, []).append(moved)
         issue.transferred_to = moved
         self.touch(moved)
         return moved
