@@ -61,7 +61,7 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
 
 def find_dates(text: str) -> list[FoundDate]:
     """Every complete calendar date in `text`, in order of position."""
-    if not _YEAR_LIKE.search(text):
+    if not may_hold_date(text):
         return []  # no 19xx/20xx year anywhere: the common case, decided with one cheap search
     named = bool(_MONTH_WORD.search(text))
     found: list[FoundDate] = []
@@ -96,6 +96,12 @@ def find_dates(text: str) -> list[FoundDate]:
                     taken.append((match.start(), match.end()))
     found.sort(key=lambda f: f.start)
     return found
+
+
+def may_hold_date(text: str) -> bool:
+    """False when `text` certainly holds no complete date (it has no year): a cheap
+    test before splitting text into sentences to search each."""
+    return bool(_YEAR_LIKE.search(text))
 
 
 def first_date(text: str) -> dt.date | None:

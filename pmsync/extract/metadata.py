@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from pmsync.extract.blocks import Block
-from pmsync.extract.dates import find_dates, first_date
+from pmsync.extract.dates import find_dates, first_date, may_hold_date
 from pmsync.extract.language import sentences
 from pmsync.extract.sections import Section, is_emphasis_title
 from pmsync.extract.vocabulary import SectionKind
@@ -124,7 +124,7 @@ def _summary_date(root: Section) -> dt.date | None:
             break
     for section in candidates:
         for paragraph in _paragraphs(section.blocks):
-            if len(_WORDS.findall(paragraph.text)) < 8:
+            if not may_hold_date(paragraph.text) or len(_WORDS.findall(paragraph.text)) < 8:
                 continue
             dates = [
                 found.date
