@@ -12,12 +12,13 @@ import email.utils
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 import github
+import requests.utils
 from github.GithubException import GithubException
 from github.GithubRetry import GithubRetry
 from requests.exceptions import ConnectionError as RequestsConnectionError
@@ -282,18 +283,18 @@ class GitHubTracker:
             detail += f" ({err.data['errors']})"
         return RemoteError(f"GitHub answered {status} to {verb} {url}: {detail}")
 
-    def _pages(self, url: str, parameters: dict[str, Any]) -> Iterable[dict[str, Any]]:
-        """Every item of a paginated listing, following GitHub's Link headers."""
-        if self._on_request is not None:
-            self._on_request("GET", url)
-        listing = github.PaginatedList.PaginatedList(_Raw, self._github.requester, url, parameters, list_item="items")
-        try:
-            for entry in listing:
-                yield entry.raw
-        except GithubException as err:
-            raise self._translate(err, "GET", url) from None
-        except (RequestsConnectionError, RequestException, OSError) as err:
-            raise RemoteError(f"cannot reach GitHub at {self._connection.api_url}: {type(err).__name__}") from None
+    def _pages(self, url: str, parameters: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated listing, a page at a time, following GitHub's
+        Link headers. Not PyGithub's PaginatedList: it keeps every page it fetched,
+        which for 75,000 issues is hundreds of megabytes held until the end."""
+        next_url: str | None = url
+        page_parameters: dict[str, Any] | None = parameters
+        while next_url is not None:
+            headers, data = self._call_with_headers("GET", next_url, parameters=page_parameters)
+            yield from data if isinstance(data, list) else []
+            links = requests.utils.parse_header_links(str(headers.get("link") or ""))
+            next_url = next((str(link["url"]) for link in links if link.get("rel") == "next"), None)
+            page_parameters = None  # the next link carries them
 
     # -- the protocol ----------------------------------------------------------
 
@@ -389,13 +390,3 @@ class _Retry(GithubRetry):
     def _is_method_retryable(self, method: str) -> bool:
         # urllib3 asks this for read errors and timeouts too: a POST is not retried then.
         return method.upper() != "POST" and bool(super()._is_method_retryable(method))
-
-
-class _Raw(github.GithubObject.NonCompletableGithubObject):
-    """A listing entry kept as the JSON GitHub sent."""
-
-    def _initAttributes(self) -> None:
-        self.raw: dict[str, Any] = {}
-
-    def _useAttributes(self, attributes: dict[str, Any]) -> None:
-        self.raw = attributes
