@@ -142,7 +142,7 @@ class Applier:
             return
         url = issue.html_url or _issue_url(self.repo_html, issue.number)
         self.result.outcomes.append(Outcome(action, issue.number, url))
-        self.result.issues[issue.number] = issue
+        self.result.issues[issue.number] = issue.without_body()  # planned already: only hash and marker are needed
         self._record_span(action, issue)
 
     def _write(self, action: Action) -> RemoteIssue:

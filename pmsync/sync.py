@@ -112,7 +112,8 @@ def settle_snapshot(
         return
     since = snapshot.since or run_start
     if since is not None and applied.outcomes:
-        issues = state_file.merge(tuple(issues), tracker.list_issues(config.labels.managed, since=since))
+        changed = tracker.list_issues(config.labels.managed, since=since, bodies=False)  # for the state file only
+        issues = state_file.merge(tuple(issues), changed)
     save_snapshot(config, repo, snapshot, issues)
 
 

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
@@ -24,7 +24,7 @@ from github.GithubRetry import GithubRetry
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import RequestException
 
-from pmsync.content import Marker, parse_marker
+from pmsync.content import Marker, body_content, content_hash, parse_marker
 from pmsync.errors import AuthError, ConfigError, RemoteError
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -67,6 +67,14 @@ class RemoteIssue:
             # Always derived from the body, so a copy made with a new body has the new marker.
             object.__setattr__(self, "marker", parse_marker(self.body))
 
+    def without_body(self) -> RemoteIssue:
+        """The issue as the state file keeps it: hash and marker, not the body text,
+        which for tens of thousands of issues is the bulk of a run's memory."""
+        if not self.body_known:
+            return self
+        digest = self.content_hash or content_hash(body_content(self.body))
+        return replace(self, body="", body_known=False, content_hash=digest, marker=self.marker)
+
 
 @dataclass(frozen=True)
 class IssueWrite:
@@ -105,7 +113,9 @@ class Tracker(Protocol):
 
     def repository(self) -> RepoInfo: ...
 
-    def list_issues(self, label: str, since: dt.datetime | None = None) -> list[RemoteIssue]: ...
+    def list_issues(
+        self, label: str, since: dt.datetime | None = None, *, bodies: bool = True
+    ) -> list[RemoteIssue]: ...
 
     def create_issue(self, write: IssueWrite) -> RemoteIssue: ...
 
@@ -312,15 +322,17 @@ class GitHubTracker:
             server_time=server_time,
         )
 
-    def list_issues(self, label: str, since: dt.datetime | None = None) -> list[RemoteIssue]:
+    def list_issues(self, label: str, since: dt.datetime | None = None, *, bodies: bool = True) -> list[RemoteIssue]:
+        """The issues with `label`; with `bodies=False` each keeps only its body's hash and marker."""
         parameters: dict[str, Any] = {"state": "all", "labels": label, "per_page": 100}
         if since is not None:
             parameters["since"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return [
+        issues = (
             remote_issue(data)
             for data in self._pages(self._path("/issues"), parameters)
             if "pull_request" not in data  # the issues API lists pull requests too
-        ]
+        )
+        return [issue if bodies else issue.without_body() for issue in issues]
 
     def create_issue(self, write: IssueWrite) -> RemoteIssue:
         return remote_issue(self._call("POST", self._path("/issues"), body=write.payload()))
