@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from pmsync import state
-from pmsync.content import Agreed, Marker, content_hash, with_marker
+from pmsync.content import Agreed, Marker, body_content, content_hash, with_marker
 from pmsync.tracker import RemoteIssue
 
 URL = "https://github.com/acme/pm/issues/"
@@ -121,3 +121,16 @@ def test_a_damaged_or_older_file_is_not_trusted(tmp_path: Path) -> None:
     assert state.load(path, "acme/pm", "pmsync", now) is None
     path.write_text(good, encoding="utf-8")
     assert state.load(path, "acme/pm", "pmsync", now + dt.timedelta(days=8)) is None  # full listing due
+
+
+def test_an_issue_without_its_body_keeps_what_the_state_file_needs() -> None:
+    marker = Marker("item", "postmortems/db-1.md", "k1", "db-1", AGREED)
+    issue = _issue(1, marker, content_hash=None)
+
+    light = issue.without_body()
+
+    assert (light.body, light.body_known) == ("", False)
+    assert light.marker == marker
+    assert light.content_hash == content_hash(body_content(issue.body))
+    assert light.without_body() is light
+    assert state.render("acme/pm", "pmsync", T0, [light]) == state.render("acme/pm", "pmsync", T0, [issue])
