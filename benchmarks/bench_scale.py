@@ -36,23 +36,34 @@ ROOT = Path(__file__).resolve().parent.parent
 def _pmsync(root: Path, double: GitHubDouble, token: str, *args: str) -> tuple[int, float, float]:
     """Run pmsync in a subprocess: (exit code, seconds, peak memory in MB).
 
-    The peak is that process's own (and its scan workers'), from wait4: the
-    benchmark's own children, such as its scan pools, do not count.
+    The peak is the pmsync process's own high-water mark (VmHWM), read by the
+    process as it ends. Not ru_maxrss: Linux carries that over exec from the
+    process that started it, here the benchmark holding the whole double.
     """
     env = {**os.environ, "GITHUB_TOKEN": token, "GITHUB_API_URL": double.url, "PYTHONPATH": str(ROOT)}
     env.pop("GITHUB_ACTIONS", None)
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "pmsync", *args], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=errors
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - start
-        if child.returncode not in (0, 1):
-            errors.seek(0)
-            print(errors.read()[-2000:].decode("utf-8", "replace"), file=sys.stderr)
-    return child.returncode, seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT_PEAK, *args], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        print(done.stderr[-2000:], file=sys.stderr)
+    peaks = re.findall(r"^@@peak (\d+)$", done.stderr, re.M)
+    return done.returncode, seconds, int(peaks[-1]) / 1024 if peaks else float("nan")  # VmHWM is in KiB
+
+
+# pmsync's CLI, then its own peak memory on stderr.
+_REPORT_PEAK = """
+import sys
+from pmsync.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]
+    print(f"@@peak {peak}", file=sys.stderr)
+raise SystemExit(code)
+"""
 
 
 def _counts(double: GitHubDouble) -> tuple[int, int, int]:
