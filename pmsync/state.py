@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pmsync.content import MARKER_VERSION, Agreed, Marker, body_content, content_hash
+from pmsync.content import MARKER_VERSION, Agreed, Marker
 from pmsync.tracker import RemoteIssue
 
 STATE_NAME = "pmsync.state.json"
@@ -95,7 +95,7 @@ def _record(issue: RemoteIssue, issues_url: str) -> list[Any]:
         "labels": list(issue.labels),
         "assignees": list(issue.assignees),
         "milestone": issue.milestone,
-        "hash": issue.content_hash or content_hash(body_content(issue.body)),
+        "hash": issue.body_hash(),
         "url": issue.html_url,
     }
     defaults = _defaults(issue.marker, f"{issues_url}{issue.number}")

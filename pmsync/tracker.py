@@ -72,8 +72,11 @@ class RemoteIssue:
         which for tens of thousands of issues is the bulk of a run's memory."""
         if not self.body_known:
             return self
-        digest = self.content_hash or content_hash(body_content(self.body))
-        return replace(self, body="", body_known=False, content_hash=digest, marker=self.marker)
+        return replace(self, body="", body_known=False, content_hash=self.body_hash(), marker=self.marker)
+
+    def body_hash(self) -> str:
+        """The hash of the body without its marker, as content_hash computes it."""
+        return self.content_hash or content_hash(body_content(self.body))
 
 
 @dataclass(frozen=True)
