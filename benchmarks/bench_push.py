@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from pmsync.commands.push import PushOptions, PushResult, push  # noqa: E402
 from pmsync.config import load_config  # noqa: E402
-from pmsync.sync import PushOptions, PushResult, push  # noqa: E402
 from tests.ghdouble import GitHubDouble  # noqa: E402
 
 if TYPE_CHECKING:

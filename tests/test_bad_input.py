@@ -256,7 +256,7 @@ def test_permission_denied_reported_even_as_root(
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr("pmsync.files.open", fake_open, raising=False)
+    monkeypatch.setattr("pmsync.documents.files.open", fake_open, raising=False)
     run, documents = scan(capsys, "secret.md", "good.md")
     assert run.code == 0
     assert [d["path"] for d in documents] == ["good.md"]

@@ -28,8 +28,8 @@ import yaml
 
 from pmsync.cli import main
 from pmsync.config import Config
-from pmsync.content import parse_marker
 from pmsync.extract import extract_document
+from pmsync.github.content import parse_marker
 
 if TYPE_CHECKING:
     from tests.ghdouble import GitHubDouble
@@ -311,7 +311,7 @@ def test_gzip_named_md_is_skipped_and_the_rest_planned(tmp_path: Path, capsys: p
 
 
 def test_document_one_byte_over_the_size_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from pmsync.files import MAX_BYTES
+    from pmsync.documents.files import MAX_BYTES
 
     write(tmp_path / "pmsync.yaml", CONFIG_OK)
     data = GOOD.encode() + b"- Add a runbook\n"

@@ -29,9 +29,9 @@ import pytest
 import yaml
 
 from pmsync.config import Config
-from pmsync.content import parse_marker
+from pmsync.documents.files import Lock
 from pmsync.extract import extract_document
-from pmsync.files import Lock
+from pmsync.github.content import parse_marker
 from tests.ghdouble import Fault, GitHubDouble
 from tests.helpers import run_cli
 

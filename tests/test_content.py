@@ -10,7 +10,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmsync.content import (
+from pmsync.github.content import (
     TITLE_LIMIT,
     Agreed,
     Marker,

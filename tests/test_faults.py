@@ -190,7 +190,7 @@ def _items(name: str, data: bytes) -> list[tuple[str, str, int, int]]:
 
 def _observe(double: GitHubDouble, root: Path) -> dict[str, Any]:
     """What a run left behind: issues by marker identity, documents, stray files."""
-    from pmsync.content import parse_marker
+    from pmsync.github.content import parse_marker
 
     identity_of: dict[int, str] = {}
     issues = []
@@ -269,7 +269,7 @@ class _ShortTimeout:
     timeout cases the tracker is built with a short one instead."""
 
     def __enter__(self) -> None:
-        from pmsync.tracker import GitHubTracker
+        from pmsync.github.client import GitHubTracker
 
         self.original = GitHubTracker.__init__
         original = self.original
@@ -280,7 +280,7 @@ class _ShortTimeout:
         GitHubTracker.__init__ = init  # type: ignore[method-assign,assignment]
 
     def __exit__(self, *exc: object) -> None:
-        from pmsync.tracker import GitHubTracker
+        from pmsync.github.client import GitHubTracker
 
         GitHubTracker.__init__ = self.original  # type: ignore[method-assign]
 

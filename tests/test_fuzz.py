@@ -24,13 +24,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmsync.config import Config
-from pmsync.content import Marker
+from pmsync.documents.writeback import BoxEdit, Edit, SpanEdit, apply_edits
+from pmsync.engine.pull import PullSettings, plan_document
 from pmsync.extract import extract_document
 from pmsync.extract.text import decode
+from pmsync.github.content import Marker
+from pmsync.github.index import IssueIndex
+from pmsync.github.issues import RemoteIssue
 from pmsync.links import Status, find_spans, render
-from pmsync.pull import PullSettings, index_issues, plan_document
-from pmsync.tracker import RemoteIssue
-from pmsync.writeback import BoxEdit, Edit, SpanEdit, apply_edits
 
 REPO = "acme/pm"
 HTML = f"https://github.com/{REPO}"
@@ -348,13 +349,11 @@ def test_pull_edits_change_only_what_pmsync_owns(data: bytes, draw: st.DataObjec
     )
     assignees = draw.draw(st.lists(LOGINS, min_size=len(keys), max_size=len(keys)))
     issues = _issues(keys, states, assignees)
-    markers = {i.number: Marker("item", PATH, i.title, "fuzz") for i in issues}
     update = plan_document(
         pm,
         PATH,
         PullSettings(REPO, HTML),
-        {i.number: i for i in issues},
-        index_issues(issues, markers),
+        IssueIndex.of(issues),
         decode(data).text.split("\n"),
     )
     replacements = [update.table] if update.table else []

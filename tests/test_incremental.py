@@ -14,7 +14,7 @@ import yaml
 from benchmarks.generate import generate_corpus
 from pmsync.cli import main
 from pmsync.config import Config
-from pmsync.scan import scan
+from pmsync.documents.scan import scan
 from tests.ghdouble import Fault, GitHubDouble
 
 REPO = "acme/pm"
@@ -64,7 +64,7 @@ def test_damaged_cache_is_rebuilt(corpus: Config) -> None:
 
 
 def test_parallel_parse_equals_serial(corpus: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pmsync.scan.PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr("pmsync.documents.scan.PARALLEL_THRESHOLD", 1)
     serial = scan([], corpus, jobs=1, use_cache=False)
     parallel = scan([], corpus, jobs=2, use_cache=False)
     assert _view(parallel.postmortems) == _view(serial.postmortems)

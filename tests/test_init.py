@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pmsync.commands.init import ACTION_REF, guess_paths, parse_remote, workflow_text
 from pmsync.config import load_config
-from pmsync.init import ACTION_REF, guess_paths, parse_remote, workflow_text
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent

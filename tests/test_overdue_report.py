@@ -11,9 +11,9 @@ import pytest
 
 from pmsync.cli import main
 from pmsync.config import Config, DeadlineSettings
-from pmsync.deadlines import deadline
+from pmsync.engine.deadlines import deadline
+from pmsync.engine.report import percentile
 from pmsync.extract import extract_document
-from pmsync.report import percentile
 from tests.ghdouble import GitHubDouble
 
 REPO = "acme/pm"

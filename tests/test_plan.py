@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from pmsync.content import Marker, body_content, parse_marker, with_marker
+from pmsync.engine.plan import Action, Document, Plan, PlanSettings, build_plan
+from pmsync.github.content import Marker, body_content, parse_marker, with_marker
+from pmsync.github.issues import RemoteIssue
 from pmsync.model import Incident, IssueRef, Item, Postmortem
-from pmsync.plan import Action, Document, Plan, PlanSettings, build_plan
-from pmsync.tracker import RemoteIssue
 from tests.helpers import new_item
 
 REPO = "acme/pm"

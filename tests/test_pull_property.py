@@ -15,12 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmsync.config import Config
-from pmsync.content import Marker
+from pmsync.documents.writeback import BoxEdit, SpanEdit, apply_edits
+from pmsync.engine.pull import PullSettings, plan_document
 from pmsync.extract import extract_document
 from pmsync.extract.text import decode
-from pmsync.pull import PullSettings, index_issues, plan_document
-from pmsync.tracker import RemoteIssue
-from pmsync.writeback import BoxEdit, SpanEdit, apply_edits
+from pmsync.github.content import Marker
+from pmsync.github.index import IssueIndex
+from pmsync.github.issues import RemoteIssue
 
 REPO = "acme/pm"
 HTML = f"https://github.com/{REPO}"
@@ -108,13 +109,11 @@ def test_pull_changes_only_what_it_owns(data: bytes, draw: st.DataObject) -> Non
         st.lists(st.sampled_from(["open", "completed", "not_planned"]), min_size=len(keys), max_size=len(keys))
     )
     issues = _issues(keys, states)
-    markers = {i.number: Marker("item", "doc.md", i.title, "doc") for i in issues}
     update = plan_document(
         before,
         "doc.md",
         PullSettings(REPO, HTML),
-        {i.number: i for i in issues},
-        index_issues(issues, markers),
+        IssueIndex.of(issues),
         decode(data).text.split("\n"),
     )
     pulled = apply_edits(data, update.edits)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pmsync.cli import main
-from pmsync.content import parse_marker
+from pmsync.github.content import parse_marker
 from tests.ghdouble import GitHubDouble
 
 REPO = "acme/pm"

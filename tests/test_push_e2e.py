@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from pmsync.content import parse_marker
-from pmsync.writeback import SpanEdit, apply_edits
+from pmsync.documents.writeback import SpanEdit, apply_edits
+from pmsync.github.content import parse_marker
 from tests.ghdouble import Fault, GitHubDouble
 from tests.helpers import Run, run_cli
 

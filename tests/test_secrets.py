@@ -25,9 +25,10 @@ import yaml
 
 from pmsync.cli import main
 from pmsync.config import Config
-from pmsync.content import parse_marker
 from pmsync.extract import extract_document
-from pmsync.tracker import Connection, GitHubTracker
+from pmsync.github.client import GitHubTracker
+from pmsync.github.content import parse_marker
+from pmsync.github.issues import Connection
 from tests.ghdouble import Fault, GitHubDouble
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
-from pmsync import state
-from pmsync.content import Agreed, Marker, body_content, content_hash, with_marker
-from pmsync.tracker import RemoteIssue
+from pmsync.github import state
+from pmsync.github.content import Agreed, Marker, body_content, content_hash, with_marker
+from pmsync.github.issues import RemoteIssue
 
 URL = "https://github.com/acme/pm/issues/"
 T0 = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)

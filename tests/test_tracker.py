@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from pmsync.errors import EXIT_AUTH, EXIT_FINDINGS, EXIT_USAGE, AuthError, ConfigError, RemoteError
-from pmsync.tracker import Connection, GitHubTracker, IssueWrite
+from pmsync.github.client import GitHubTracker
+from pmsync.github.issues import Connection, IssueWrite
 from tests.ghdouble import Fault, GitHubDouble
 from tests.helpers import run_cli
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pmsync.init import ACTION_REF, workflow_text
+from pmsync.commands.init import ACTION_REF, workflow_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = ROOT / "action.yml"

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmsync.files import ChangedOnDisk, write_atomic
+from pmsync.documents.files import ChangedOnDisk, write_atomic
+from pmsync.documents.writeback import SpanEdit, apply_edits
 from pmsync.links import Status, find_spans
-from pmsync.writeback import SpanEdit, apply_edits
 
 if TYPE_CHECKING:
     from pathlib import Path

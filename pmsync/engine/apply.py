@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from pmsync.content import Marker, body_content, incident_label, managed_label, parent_body, with_marker
+from pmsync.documents.writeback import Edit, SpanEdit
+from pmsync.engine.plan import Action, Parent, Plan, document_state
 from pmsync.errors import AuthError, PmsyncError, RemoteError
+from pmsync.github.content import Marker, body_content, incident_label, managed_label, parent_body, with_marker
+from pmsync.github.issues import IssueWrite, RemoteIssue, Tracker
 from pmsync.links import Status
 from pmsync.model import IssueState, Item
-from pmsync.plan import Action, Parent, Plan, document_state
-from pmsync.tracker import IssueWrite, RemoteIssue, Tracker
-from pmsync.writeback import Edit, SpanEdit
 
 Progress = Callable[[int, int], None]
 

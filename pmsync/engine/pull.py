@@ -10,16 +10,14 @@ and neither side is touched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pmsync.content import Marker
-from pmsync.links import STATUS_TABLE_END, STATUS_TABLE_START, Status
+from pmsync.documents.writeback import BoxEdit, Edit, SpanEdit
+from pmsync.engine.plan import document_state, owner_login, remote_state
+from pmsync.github.index import IssueIndex
+from pmsync.github.issues import RemoteIssue
+from pmsync.links import STATUS_TABLE_END, STATUS_TABLE_START, Status, md_cell
 from pmsync.model import IssueState, Item, Postmortem
-from pmsync.plan import document_state, owner_login, remote_state
-from pmsync.render import md_cell
-from pmsync.tracker import RemoteIssue
-from pmsync.writeback import BoxEdit, Edit, SpanEdit
 
 
 @dataclass(frozen=True)
@@ -41,19 +39,6 @@ class DocumentUpdate:
     @property
     def empty(self) -> bool:
         return not self.edits and self.table is None
-
-
-def _issue_for(
-    item: Item,
-    repo_path: str,
-    settings: PullSettings,
-    by_number: Mapping[int, RemoteIssue],
-    by_identity: Mapping[tuple[str, str], RemoteIssue],
-) -> RemoteIssue | None:
-    ref = item.issue
-    if ref is not None and ref.bound and (ref.repo or "").lower() == settings.repo.lower():
-        return by_number.get(ref.number)
-    return by_identity.get((repo_path, item.key))
 
 
 def _shown_assignee(item: Item, issue: RemoteIssue) -> str | None:
@@ -88,14 +73,13 @@ def plan_document(
     pm: Postmortem,
     repo_path: str,
     settings: PullSettings,
-    by_number: Mapping[int, RemoteIssue],
-    by_identity: Mapping[tuple[str, str], RemoteIssue],
+    index: IssueIndex,
     lines: list[str],
 ) -> DocumentUpdate:
     update = DocumentUpdate(pm.path)
     rows: list[tuple[Item, RemoteIssue | None]] = []
     for item in pm.items:
-        issue = _issue_for(item, repo_path, settings, by_number, by_identity)
+        issue = index.issue_of(item, repo_path, settings.repo)
         rows.append((item, issue))
         if issue is None or item.anchor_shared:
             continue  # an item sharing its line with an earlier one shows no span of its own
@@ -154,12 +138,3 @@ def _status_table(
     if lines[start + 1 : end] == table:
         return None
     return (start + 1, end, table)
-
-
-def index_issues(issues: list[RemoteIssue], markers: Mapping[int, Marker]) -> dict[tuple[str, str], RemoteIssue]:
-    identity: dict[tuple[str, str], RemoteIssue] = {}
-    for issue in sorted(issues, key=lambda i: i.number):
-        marker = markers.get(issue.number)
-        if marker is not None and marker.kind == "item":
-            identity.setdefault((marker.path, marker.key), issue)
-    return identity

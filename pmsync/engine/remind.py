@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from pmsync.config import OverdueSettings
-from pmsync.content import Marker, body_content, with_marker
+from pmsync.engine.overdue import Entry, OverdueReport, digest_body
 from pmsync.errors import AuthError, PmsyncError
-from pmsync.overdue import Entry, OverdueReport, digest_body
-from pmsync.tracker import IssueWrite, RemoteIssue, Tracker
+from pmsync.github.content import Marker, body_content, with_marker
+from pmsync.github.issues import IssueWrite, RemoteIssue, Tracker
 
 _REMINDER = re.compile(r"<!-- pmsync:reminder v1 (?P<threshold>\d+) -->")
 

@@ -1,4 +1,4 @@
-"""The steps of pmsync's GitHub Action (action.yml), run as `python -m pmsync.action_steps STEP`.
+"""The steps of pmsync's GitHub Action (action.yml), run as `python -m pmsync.action STEP`.
 
 `run`: runs one pmsync command with the action's inputs (read from `PMSYNC_*`
 environment variables, never from the workflow text), writes the step outputs
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pmsync.state import STATE_NAME
+from pmsync.github.state import STATE_NAME
 
 COMMANDS = ("sync", "push", "pull", "overdue", "report", "check")
 WRITE_BACK_MODES = ("none", "commit", "pull-request")
@@ -705,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     steps = {"run": run_step, "write-back": write_back_step}
     if len(args) != 1 or args[0] not in steps:
-        print(f"usage: python -m pmsync.action_steps {{{'|'.join(steps)}}}", file=sys.stderr)
+        print(f"usage: python -m pmsync.action {{{'|'.join(steps)}}}", file=sys.stderr)
         return EXIT_USAGE
     try:
         return steps[args[0]](os.environ, Path.cwd())

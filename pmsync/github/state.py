@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pmsync.content import MARKER_VERSION, Agreed, Marker
-from pmsync.tracker import RemoteIssue
+from pmsync.github.content import MARKER_VERSION, Agreed, Marker
+from pmsync.github.issues import RemoteIssue
 
 STATE_NAME = "pmsync.state.json"
 STATE_VERSION = 2

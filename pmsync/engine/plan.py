@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from pmsync.content import (
+from pmsync.github.content import (
     Agreed,
     LabelSpec,
     Marker,
@@ -31,8 +31,9 @@ from pmsync.content import (
     priority_label,
     with_marker,
 )
+from pmsync.github.index import IssueIndex
+from pmsync.github.issues import IssueWrite, RemoteIssue
 from pmsync.model import Incident, IssueState, Item, Postmortem
-from pmsync.tracker import IssueWrite, RemoteIssue
 
 ActionKind = Literal[
     "create",
@@ -130,38 +131,6 @@ class Plan:
         return sum(1 for action in self.actions if action.writes) + len(self.labels)
 
 
-@dataclass
-class _Snapshot:
-    by_number: dict[int, RemoteIssue]
-    markers: dict[int, Marker]
-    by_identity: dict[tuple[str, str], RemoteIssue]
-    groups: dict[tuple[str, str], list[RemoteIssue]]  # issues carrying the same marker identity, oldest first
-    labels_seen: set[str] = field(default_factory=set)
-    parents: dict[str, RemoteIssue] = field(default_factory=dict)  # incident id -> its parent issue
-
-
-def _snapshot(issues: Iterable[RemoteIssue]) -> _Snapshot:
-    by_number: dict[int, RemoteIssue] = {}
-    markers: dict[int, Marker] = {}
-    by_identity: dict[tuple[str, str], RemoteIssue] = {}
-    groups: dict[tuple[str, str], list[RemoteIssue]] = {}
-    labels: set[str] = set()
-    parents: dict[str, RemoteIssue] = {}
-    for issue in sorted(issues, key=lambda i: i.number):
-        by_number[issue.number] = issue
-        labels.update(issue.labels)
-        marker = issue.marker
-        if marker is not None and marker.kind == "parent":
-            parents.setdefault(marker.incident, issue)
-        if marker is None or marker.kind != "item":
-            continue
-        markers[issue.number] = marker
-        identity = (marker.path, marker.key)
-        groups.setdefault(identity, []).append(issue)
-        by_identity.setdefault(identity, issue)
-    return _Snapshot(by_number, markers, by_identity, groups, labels, parents)
-
-
 def document_state(item: Item) -> IssueState:
     if item.wont_do:
         return "not_planned"
@@ -186,12 +155,12 @@ class Planner:
     def __init__(
         self,
         settings: PlanSettings,
-        issues: Sequence[RemoteIssue],
+        issues: Sequence[RemoteIssue] | IssueIndex,
         *,
         assignable: frozenset[str] | None = None,
     ) -> None:
         self.settings = settings
-        self.snapshot = _snapshot(issues)
+        self.snapshot = issues if isinstance(issues, IssueIndex) else IssueIndex.of(issues)
         self.assignable = assignable
         self.warnings: list[str] = []
         self.labels: dict[str, LabelSpec] = {}
@@ -628,9 +597,26 @@ def _replace(action: Action, **changes: object) -> Action:
 
 def build_plan(
     documents: Sequence[Document],
-    issues: Sequence[RemoteIssue],
+    issues: Sequence[RemoteIssue] | IssueIndex,
     settings: PlanSettings,
     *,
     assignable: frozenset[str] | None = None,
 ) -> Plan:
     return Planner(settings, issues, assignable=assignable).plan(documents)
+
+
+def needs_assignable(documents: Sequence[Document], index: IssueIndex, repo: str) -> bool:
+    """Whether some owner has not been seen assigned before (then the repository's
+    assignees are listed once; otherwise that request is saved)."""
+    seen = {login.lower() for issue in index.by_number.values() for login in issue.assignees}
+    for document in documents:
+        for item in document.postmortem.items:
+            login = owner_login(item.owner)
+            if login is None or login.lower() in seen:
+                continue
+            issue = index.issue_of(item, document.repo_path, repo)
+            marker = issue.marker if issue is not None else None
+            owner_then = marker.agreed.owner if marker is not None and marker.agreed is not None else None
+            if owner_then != item.owner:
+                return True  # a new owner: check it can be assigned (once; the marker records it)
+    return False

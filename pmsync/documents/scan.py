@@ -18,8 +18,8 @@ from typing import Any
 
 from pmsync import __version__
 from pmsync.config import Config
+from pmsync.documents.files import discover, read_source
 from pmsync.extract import extract_document
-from pmsync.files import discover, read_source
 from pmsync.model import Diagnostic, Incident, IssueRef, Item, Postmortem
 
 CACHE_FORMAT = 2

@@ -1,0 +1,54 @@
+"""`pmsync sync`: push, then pull, with one scan and one listing of the managed issues."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pmsync.commands.context import Run, TrackerFactory
+from pmsync.commands.pull import PullOptions, PullResult, pull_documents
+from pmsync.commands.push import PushOptions, PushResult, push_run
+from pmsync.config import Config
+from pmsync.documents.files import Lock
+from pmsync.documents.scan import scan
+from pmsync.engine.apply import Progress
+from pmsync.github.issues import DEFAULT_SERVER_URL
+
+
+@dataclass
+class SyncResult:
+    push: PushResult
+    pull: PullResult
+
+    @property
+    def failed(self) -> bool:
+        return self.push.failed or bool(self.pull.not_written)
+
+
+def sync(
+    arguments: list[str],
+    config: Config,
+    options: PushOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    tracker_factory: TrackerFactory | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Push, then pull, with one listing of the managed issues."""
+    run = Run.open(
+        arguments, config, environ=environ, tracker_factory=tracker_factory, nothing="no postmortems to push"
+    )
+    pushed = push_run(run, options, progress)
+    pulled = PullResult(pushed.repo, [])
+    # Read again only the documents push wrote links into (the scan cache holds the
+    # rest); a second set of every document's items is the largest thing a big sync
+    # would hold otherwise.
+    postmortems = scan(arguments, config).postmortems if pushed.written else pushed.scanned
+    html = pushed.html_url or f"{DEFAULT_SERVER_URL}/{pushed.repo}"
+    pull_options = PullOptions(dry_run=options.dry_run)
+    if options.dry_run:
+        pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options)
+    else:
+        with Lock(config.root):
+            pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options)
+    return SyncResult(pushed, pulled)
