@@ -42,7 +42,15 @@ from pmsync.errors import (
 from pmsync.output import overdue as overdue_output
 from pmsync.output import report as report_output
 from pmsync.output.plan import plan_json, plan_text, pull_json, pull_messages, pull_text, push_messages, sync_json
-from pmsync.output.scan import diagnostic_line, github_annotation, scan_json, scan_markdown, scan_table
+from pmsync.output.scan import (
+    check_json,
+    check_tally,
+    diagnostic_line,
+    github_annotation,
+    scan_json,
+    scan_markdown,
+    scan_table,
+)
 
 ISSUES_URL = "https://github.com/pmsync/pmsync/issues"
 
@@ -127,19 +135,22 @@ def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
 
 @cli.command()
 @_paths
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def check(options: Options, paths: tuple[str, ...]) -> None:
+def check(options: Options, paths: tuple[str, ...], fmt: str) -> None:
     """Lint postmortems: items without owner or due date, vague items, duplicates.
 
     Prints `file:line: level: message`; GitHub annotations under GitHub Actions.
     Exits 1 when any error-level finding is reported.
     """
     result = check_documents(list(paths), options.config())
-    line = github_annotation if _in_actions() else diagnostic_line
-    _out("".join(line(finding) + "\n" for finding in result.findings))
-    errors, warnings = result.count("error"), result.count("warning")
-    _warn(f"{result.documents} documents, {result.items} items: {errors} errors, {warnings} warnings")
-    if errors:
+    if fmt == "json":
+        _out(check_json(result))
+    else:
+        line = github_annotation if _in_actions() else diagnostic_line
+        _out("".join(line(finding) + "\n" for finding in result.findings))
+    _warn(check_tally(result))
+    if result.count("error"):
         sys.exit(EXIT_FINDINGS)
 
 

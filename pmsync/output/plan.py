@@ -44,18 +44,21 @@ def plan_summary(plan: Plan) -> dict[str, int]:
     return counts
 
 
+def verb(kind: str, *, done: bool = False, failed: bool = False) -> str:
+    """How an action is named: planned ("create"), done ("created") or failed ("FAILED create")."""
+    planned = _VERBS_PLANNED.get(kind, kind)
+    if failed:
+        return "FAILED " + planned
+    return _VERBS_DONE.get(kind, planned) if done else planned
+
+
 def _action_line(action: Action, outcome: Outcome | None) -> str:
-    verb = (
-        _VERBS_DONE.get(action.kind, _VERBS_PLANNED[action.kind])
-        if outcome and outcome.ok
-        else _VERBS_PLANNED[action.kind]
-    )
-    if outcome is not None and not outcome.ok:
-        verb = "FAILED " + verb
+    failed = outcome is not None and not outcome.ok
+    verb_shown = verb(action.kind, done=outcome is not None and outcome.ok, failed=failed)
     number = outcome.number if outcome and outcome.number else action.number
     ref = f"#{number} " if number else ""
     title = f"'{fit_cell(action.item.title, 70)}'" if action.item else ""
-    line = f"    {verb:<10} {ref}{title}"
+    line = f"    {verb_shown:<10} {ref}{title}"
     extras = []
     if action.changes:
         extras.append(", ".join(action.changes))

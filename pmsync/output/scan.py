@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from pmsync.commands.check import CheckResult
 from pmsync.links import md_cell
 from pmsync.model import Diagnostic, Incident, Item, Postmortem
 
@@ -123,3 +124,23 @@ def github_annotation(diagnostic: Diagnostic) -> str:
     props += f",title=pmsync {diagnostic.code}"
     message = diagnostic.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return f"::{kind} {props}::{message}"
+
+
+def check_json(result: CheckResult) -> str:
+    """`pmsync check --format json`: the counts and every finding."""
+    data = {
+        "documents": result.documents,
+        "items": result.items,
+        "errors": result.count("error"),
+        "warnings": result.count("warning"),
+        "findings": [
+            {"path": f.path, "line": f.line, "level": f.level, "code": f.code, "message": f.message}
+            for f in result.findings
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def check_tally(result: CheckResult) -> str:
+    errors, warnings = result.count("error"), result.count("warning")
+    return f"{result.documents} documents, {result.items} items: {errors} errors, {warnings} warnings"
