@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmsync.config import Config
-from pmsync.documents.save import repo_path
-from pmsync.documents.scan import ScanResult, scan
+from pmsync.documents.save import Written, repo_path
+from pmsync.documents.scan import ScanResult, remember, scan
 from pmsync.errors import ConfigError, UsageError
 from pmsync.github.issues import (
     DEFAULT_API_URL,
@@ -127,6 +127,10 @@ class Run:
     def issues(self) -> list[RemoteIssue]:
         """The managed issues, from one full listing."""
         return self.tracker.list_issues(self.config.labels.managed)
+
+    def remember(self, written: Mapping[str, Written]) -> None:
+        """Keep the documents this run wrote in the scan cache, as it read them back."""
+        remember(self.config, {path: (w.digest, w.postmortem) for path, w in written.items()})
 
     @functools.cached_property
     def info(self) -> RepoInfo:

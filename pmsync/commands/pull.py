@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pmsync.commands.context import Run, TrackerFactory
 from pmsync.config import Config
 from pmsync.documents.files import Lock, read_source
-from pmsync.documents.save import record, repo_path, save_with_spans, unified_diff
+from pmsync.documents.save import Written, record, repo_path, save_with_spans, unified_diff
+from pmsync.documents.scan import content_digest
 from pmsync.documents.writeback import apply_edits
 from pmsync.engine.pull import DocumentUpdate, PullSettings, plan_document
 from pmsync.extract.text import decode
@@ -32,6 +33,7 @@ class PullResult:
     diffs: dict[str, str] = field(default_factory=dict)  # path -> unified diff of the change
     written: list[str] = field(default_factory=list)
     not_written: list[str] = field(default_factory=list)
+    saved_as: dict[str, Written] = field(default_factory=dict)
 
     @property
     def conflicts(self) -> list[str]:
@@ -56,7 +58,9 @@ def pull(
     if options.dry_run or options.check:
         return _pull(run, options)
     with Lock(config.root):
-        return _pull(run, options)
+        result = _pull(run, options)
+    run.remember(result.saved_as)
+    return result
 
 
 def _pull(run: Run, options: PullOptions) -> PullResult:
@@ -77,8 +81,11 @@ def pull_documents(
     run: Run,
     repo_html: str,
     options: PullOptions,
+    written: Mapping[str, Written] | None = None,
 ) -> None:
-    """Compute each document's status edits against `issues`, show or write them."""
+    """Compute each document's status edits against `issues`, show or write them.
+
+    `written`: documents this run saved since the scan (push's links), as read back then."""
     config = run.config
     settings = PullSettings(
         repo=result.repo,
@@ -104,4 +111,11 @@ def pull_documents(
         result.diffs[pm.path] = unified_diff(pm.path, source.data, new)
         if options.dry_run or options.check:
             continue
-        record(result, pm.path, save_with_spans(pm.path, source.data, update.edits, config, pm, run.root, replacements))
+        saved = (written or {}).get(pm.path)
+        as_scanned = (
+            saved.digest == content_digest(pm.path, source.data)
+            if saved
+            else run.scanned.unchanged(pm.path, source.data)
+        )
+        outcome = save_with_spans(pm.path, source.data, update.edits, config, pm, run.root, as_scanned, replacements)
+        record(result, pm.path, outcome)

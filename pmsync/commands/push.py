@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pmsync.commands.context import OFFLINE_REPO, Run, TrackerFactory, connection, document_url
 from pmsync.config import Config
 from pmsync.documents.files import Lock
-from pmsync.documents.save import save_edits
+from pmsync.documents.save import Written, save_edits
 from pmsync.engine.apply import Applied, Applier, Progress
 from pmsync.engine.deadlines import with_deadlines
 from pmsync.engine.plan import Document, Plan, PlanSettings, build_plan, needs_assignable
@@ -38,6 +38,12 @@ class PushResult:
     issues: list[RemoteIssue] = field(default_factory=list)  # the managed issues, after this run's writes
     html_url: str = ""
     scanned: tuple[Postmortem, ...] = ()  # the documents as read before any link was written
+    saved_as: dict[str, Written] = field(default_factory=dict)  # the documents written, as read back
+
+    @property
+    def documents(self) -> list[Postmortem]:
+        """The documents as they are now: as read, or as written with their links."""
+        return [self.saved_as[pm.path].postmortem if pm.path in self.saved_as else pm for pm in self.scanned]
 
     @property
     def failed(self) -> bool:
@@ -60,7 +66,9 @@ def push(
     run = Run.open(
         arguments, config, environ=environ, tracker_factory=tracker_factory, nothing="no postmortems to push"
     )
-    return push_run(run, options, progress)
+    result = push_run(run, options, progress)
+    run.remember(result.saved_as)
+    return result
 
 
 def push_run(run: Run, options: PushOptions, progress: Progress | None = None) -> PushResult:
@@ -139,7 +147,7 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
     finally:
         # Whatever happened, record the links of the issues that now exist.
         applied = result.applied = result.applied or applier.result
-        save_edits(applied.edits, run.postmortems, config, run.root, result)
+        save_edits(applied.edits, run.scanned, config, run.root, result)
         updated = applied.issues
         known = {i.number for i in issues}
         result.issues = [updated.get(i.number, i) for i in issues] + [i for n, i in updated.items() if n not in known]

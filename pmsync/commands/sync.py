@@ -10,7 +10,6 @@ from pmsync.commands.pull import PullOptions, PullResult, pull_documents
 from pmsync.commands.push import PushOptions, PushResult, push_run
 from pmsync.config import Config
 from pmsync.documents.files import Lock
-from pmsync.documents.scan import scan
 from pmsync.engine.apply import Progress
 from pmsync.github.issues import DEFAULT_SERVER_URL
 
@@ -40,15 +39,15 @@ def sync(
     )
     pushed = push_run(run, options, progress)
     pulled = PullResult(pushed.repo, [])
-    # Read again only the documents push wrote links into (the scan cache holds the
-    # rest); a second set of every document's items is the largest thing a big sync
-    # would hold otherwise.
-    postmortems = scan(arguments, config).postmortems if pushed.written else pushed.scanned
+    # The documents push wrote links into were read back once to check the write: pull
+    # works on that reading, and on the scan's for the others. Nothing is parsed twice.
+    postmortems = pushed.documents
     html = pushed.html_url or f"{DEFAULT_SERVER_URL}/{pushed.repo}"
     pull_options = PullOptions(dry_run=options.dry_run)
     if options.dry_run:
-        pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options)
+        pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options, pushed.saved_as)
     else:
         with Lock(config.root):
-            pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options)
+            pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options, pushed.saved_as)
+    run.remember(pushed.saved_as | pulled.saved_as)
     return SyncResult(pushed, pulled)

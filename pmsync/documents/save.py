@@ -6,11 +6,13 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from pmsync.config import Config
 from pmsync.documents.files import ChangedOnDisk, read_source, write_atomic
+from pmsync.documents.scan import ScanResult, content_digest
 from pmsync.documents.writeback import Edit, apply_edits
 from pmsync.extract import extract_document
 from pmsync.model import Postmortem
@@ -18,11 +20,20 @@ from pmsync.model import Postmortem
 Replacement = tuple[int, int, list[str]]  # (first line, end line, new lines): a status table
 
 
+@dataclass(frozen=True)
+class Written:
+    """A document as pmsync saved it: its items, read back to check the write, and its digest."""
+
+    postmortem: Postmortem
+    digest: bytes
+
+
 class Saved(Protocol):
     """Where a command records what happened to the documents it meant to change."""
 
     written: list[str]  # documents saved with new spans
     not_written: list[str]  # "path: why" for documents left alone
+    saved_as: dict[str, Written]  # the documents written, as read back to check them
 
 
 def repo_path(path: str, config: Config) -> str:
@@ -44,26 +55,30 @@ def _resolved(folder: Path) -> Path:
 
 def save_edits(
     edits: Mapping[str, Sequence[Edit]],
-    postmortems: Sequence[Postmortem],
+    scanned: ScanResult,
     config: Config,
     root: Path | None,
     saved: Saved,
 ) -> None:
     """Write each document's span edits, recording what was written and what was not."""
-    by_path = {pm.path: pm for pm in postmortems}
+    by_path = {pm.path: pm for pm in scanned.postmortems}
     for path, document_edits in edits.items():
         source = read_source(path, root)
         if source.data is None:
             saved.not_written.append(f"{path}: {source.problem}")
             continue
-        record(saved, path, save_with_spans(path, source.data, document_edits, config, by_path.get(path), root))
+        original = by_path.get(path)
+        as_scanned = original is not None and scanned.unchanged(path, source.data)
+        record(saved, path, save_with_spans(path, source.data, document_edits, config, original, root, as_scanned))
 
 
-def record(saved: Saved, path: str, problem: str | None) -> None:
-    if problem:
-        saved.not_written.append(f"{path}: {problem}")
-    else:
+def record(saved: Saved, path: str, outcome: str | Written | None) -> None:
+    """Note a save_with_spans outcome: the document as saved, or why it was not."""
+    if isinstance(outcome, str):
+        saved.not_written.append(f"{path}: {outcome}")
+    elif outcome is not None:
         saved.written.append(path)
+        saved.saved_as[path] = outcome
 
 
 def save_with_spans(
@@ -73,16 +88,26 @@ def save_with_spans(
     config: Config,
     original: Postmortem | None,
     root: Path | None,
+    as_scanned: bool = False,
     replacements: Sequence[Replacement] = (),
-) -> str | None:
-    """Write the spans into the document; the reason when it was refused."""
+) -> str | Written | None:
+    """Write the spans into the document: the document as saved (read once, to check
+    the write changed no item), None when the spans were already there, or why not.
+
+    `as_scanned`: `data` is the very bytes `original` was extracted from, so its
+    items are known without a second parse.
+    """
     new = apply_edits(data, edits, replacements)
     if new == data:
         return None
-    before = _identity(extract_document(path, data, config))
-    if original is not None and before != _identity(original):
-        return "it changed on disk during the run; left alone (run pmsync again)"
-    if _identity(extract_document(path, new, config)) != before:
+    if original is not None and as_scanned:
+        before = _identity(original)
+    else:
+        before = _identity(extract_document(path, data, config))
+        if original is not None and before != _identity(original):
+            return "it changed on disk during the run; left alone (run pmsync again)"
+    after = extract_document(path, new, config)
+    if _identity(after) != before:
         return "writing the links would change its items; left alone (please report this)"
     target = Path(path) if root is None or Path(path).is_absolute() else root / path
     try:
@@ -91,7 +116,7 @@ def save_with_spans(
         return f"{err}; left alone (run pmsync again)"
     except OSError as err:
         return f"cannot write: {err.strerror or err}"
-    return None
+    return Written(after, content_digest(path, new))
 
 
 def _identity(pm: Postmortem) -> list[tuple[str, str, int]]:

@@ -8,11 +8,13 @@ again. Documents that must be parsed are spread over processes (`--jobs`).
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,12 @@ class ScanResult:
     postmortems: tuple[Postmortem, ...]
     problems: tuple[Diagnostic, ...]  # files that could not be read at all
     parsed: int = 0  # documents extracted this run (the rest came from the cache)
+    digests: Mapping[str, bytes] = field(default_factory=dict)  # path -> content_digest of the bytes read
+
+    def unchanged(self, path: str, data: bytes) -> bool:
+        """Whether `data` is what this scan read from `path` (then its items need no second parse)."""
+        digest = self.digests.get(path)
+        return digest is not None and digest == content_digest(path, data)
 
     @property
     def diagnostics(self) -> tuple[Diagnostic, ...]:
@@ -45,7 +53,7 @@ def _fingerprint(config: Config) -> str:
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _digest(path: str, data: bytes) -> bytes:
+def content_digest(path: str, data: bytes) -> bytes:
     # The path is part of the key: the incident id comes from the file name.
     return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=16).digest()
 
@@ -61,16 +69,19 @@ def _values(obj: object, names: tuple[str, ...]) -> Packed:
     return tuple(getattr(obj, name) for name in names)
 
 
+_ISSUE = _ITEM_FIELDS.index("issue")  # an item's issue reference is packed as a tuple of its own
+
+
+def _pack_item(item: Item) -> Packed:
+    values = _values(item, _ITEM_FIELDS)
+    if item.issue is None:
+        return values
+    return (*values[:_ISSUE], _values(item.issue, _REF_FIELDS), *values[_ISSUE + 1 :])
+
+
 def _pack(pm: Postmortem) -> Packed:
     """A postmortem as plain tuples: they unpickle several times faster than objects."""
-    items = tuple(
-        (
-            *_values(item, _ITEM_FIELDS)[:10],
-            _values(item.issue, _REF_FIELDS) if item.issue else None,
-            *_values(item, _ITEM_FIELDS)[11:],
-        )
-        for item in pm.items
-    )
+    items = tuple(_pack_item(item) for item in pm.items)
     diagnostics = tuple(_values(d, _DIAGNOSTIC_FIELDS) for d in pm.diagnostics)
     return (pm.path, _values(pm.incident, _INCIDENT_FIELDS), items, diagnostics)
 
@@ -79,50 +90,48 @@ def _builder(cls: type[Any], names: tuple[str, ...]) -> Callable[[Packed], Any]:
     """A function making a `cls` from its field values in order, without __init__.
 
     Frozen dataclasses refuse setattr; their slot descriptors do not, and filling
-    slots directly is what makes loading 75,000 cached items cheap. The function is
-    generated with one statement per slot (as dataclasses generates __init__): a
-    loop over the descriptors took twice as long, the largest part of a warm scan.
+    slots directly is what makes loading 75,000 cached items cheap. The descriptors
+    are called by map() over the values, a loop that runs in C: as fast as one
+    generated statement per slot, and nothing here knows where a field stands.
     """
-    setters = {f"_set{index}": getattr(cls, name).__set__ for index, name in enumerate(names)}
-    body = "".join(f"    _set{index}(obj, values[{index}])\n" for index in range(len(names)))
-    check = f"    if len(values) != {len(names)}:\n        raise ValueError('a cache entry of another shape')\n"
-    source = f"def build(values):\n{check}    obj = _new(_cls)\n{body}    return obj\n"
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **setters}
-    exec(source, namespace)  # the source is built above from field names only
-    built: Callable[[Packed], Any] = namespace["build"]
-    return built
+    setters = tuple(getattr(cls, name).__set__ for name in names)
+
+    # Everything the loop uses is bound as a default: a local lookup, not a global one, per item.
+    def build(
+        values: Packed,
+        cls: type[Any] = cls,
+        setters: tuple[Callable[[Any, Any], None], ...] = setters,
+        count: int = len(names),
+        new: Callable[[type[Any]], Any] = object.__new__,
+        call: Callable[..., Any] = operator.call,
+    ) -> Any:
+        if len(values) != count:
+            raise ValueError("a cache entry of another shape")
+        obj = new(cls)
+        for _ in map(call, setters, repeat(obj), values):
+            pass
+        return obj
+
+    return build
 
 
-_BUILDERS: dict[type[Any], Callable[[Packed], Any]] = {
-    cls: _builder(cls, names)
-    for cls, names in (
-        (Item, _ITEM_FIELDS),
-        (Incident, _INCIDENT_FIELDS),
-        (Diagnostic, _DIAGNOSTIC_FIELDS),
-        (IssueRef, _REF_FIELDS),
-        (Postmortem, tuple(f.name for f in fields(Postmortem))),
-    )
-}
-
-
-_build_item = _BUILDERS[Item]
-
-
-def _build(cls: type[Any], values: Packed) -> Any:
-    return _BUILDERS[cls](values)
+_build_item = _builder(Item, _ITEM_FIELDS)
+_build_ref = _builder(IssueRef, _REF_FIELDS)
+_build_incident = _builder(Incident, _INCIDENT_FIELDS)
+_build_diagnostic = _builder(Diagnostic, _DIAGNOSTIC_FIELDS)
+_build_postmortem = _builder(Postmortem, tuple(f.name for f in fields(Postmortem)))
 
 
 def _unpack(packed: Packed) -> Postmortem:
     path, incident, items, diagnostics = packed
     built = []
     for values in items:
-        ref = values[10]
+        ref = values[_ISSUE]
         if ref is not None:
-            values = (*values[:10], _build(IssueRef, ref), *values[11:])
+            values = (*values[:_ISSUE], _build_ref(ref), *values[_ISSUE + 1 :])
         built.append(_build_item(values))
-    pm: Postmortem = _build(
-        Postmortem,
-        (path, _build(Incident, incident), tuple(built), tuple(_build(Diagnostic, d) for d in diagnostics)),
+    pm: Postmortem = _build_postmortem(
+        (path, _build_incident(incident), tuple(built), tuple(_build_diagnostic(d) for d in diagnostics))
     )
     return pm
 
@@ -225,16 +234,26 @@ def scan(arguments: list[str], config: Config, *, jobs: int | None = None, use_c
         if source.data is None:
             problems.append(Diagnostic(path, None, "error", "unreadable", source.problem or "cannot read"))
             continue
-        digest = _digest(path, source.data)
+        digest = digests[path] = content_digest(path, source.data)
         cached = cache.get(path, digest)
         if cached is not None:
             found[path] = cached
         else:
-            digests[path] = digest
             pending.append((path, source.data))
     for pm in _parse(pending, config, jobs or config.jobs or default_jobs()):
         found[pm.path] = pm
         cache.put(pm.path, digests[pm.path], pm)
     cache.save(prune=not arguments)
     postmortems = tuple(found[path] for path in order if path in found)
-    return ScanResult(postmortems, tuple(problems), parsed=len(pending))
+    return ScanResult(postmortems, tuple(problems), parsed=len(pending), digests=digests)
+
+
+def remember(config: Config, documents: Mapping[str, tuple[bytes, Postmortem]]) -> None:
+    """Put documents pmsync wrote (content_digest of the bytes written, and the items
+    read back from them) into the scan cache: the next run does not parse them again."""
+    if not documents:
+        return
+    cache = ScanCache(config.root / ".pmsync", _fingerprint(config))
+    for path, (digest, postmortem) in documents.items():
+        cache.put(path, digest, postmortem)
+    cache.save(prune=False)

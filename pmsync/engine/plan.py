@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pmsync.github.content import (
@@ -374,106 +374,21 @@ class Planner:
     def _update(
         self, base: Action, item: Item, incident: Incident, document: Document, issue: RemoteIssue, *, adopt: bool
     ) -> Action:
-        title, body, labels = self._desired(item, incident, document)
-        milestone = self._milestone(incident, item)
+        """The action for an item whose issue exists: merge, refresh the marker, choose what to do."""
         marker = self.snapshot.markers.get(issue.number)
-        agreed = marker.agreed if marker else None
-        if self.assignable is None and agreed is not None and agreed.owner == item.owner:
-            assignees = agreed.assignees  # same owner as when assignability was last checked
-        else:
-            assignees = self._assignees(item, document.postmortem.path)
-        current_content = body_content(issue.body)
-        managed_now = tuple(sorted(n for n in issue.labels if is_managed_label(n, self.settings.managed_label)))
-
-        changes: list[str] = []
-        conflicts: list[str] = []
-
-        def merge(name: str, want: object, have: object, last: object) -> bool:
-            """True when the document's value should be written."""
-            if want == have:
-                return False
-            if last is None or have == last:
-                changes.append(name)
-                return True
-            if want != last:
-                conflicts.append(name)
-            return False  # changed on GitHub only, or on both sides: GitHub's value stays
-
-        new_title = title if merge("title", title, issue.title, agreed.title if agreed else None) else None
-        body_hash = content_hash(body)
-        current_hash = (
-            issue.content_hash if not issue.body_known and issue.content_hash else content_hash(current_content)
-        )
-        write_body = merge("body", body_hash, current_hash, agreed.body if agreed else None)
-        new_labels: tuple[str, ...] | None = None
-        if merge("labels", labels, managed_now, agreed.labels if agreed else None):
-            people_labels = [n for n in issue.labels if not is_managed_label(n, self.settings.managed_label)]
-            new_labels = tuple(sorted({*people_labels, *labels}))
-        new_assignees = (
-            assignees if merge("assignees", assignees, issue.assignees, agreed.assignees if agreed else None) else None
-        )
-        new_milestone = (
-            milestone if merge("milestone", milestone, issue.milestone, agreed.milestone if agreed else None) else None
-        )
-
+        merge = _Merge(marker.agreed if marker else None)
+        wanted = self._wanted(item, incident, document, merge.agreed)
+        fields_write = merge.fields(wanted, issue, self.settings.managed_label)
         state_write, state_change, state_conflict = _state_change(item, issue)
         if state_conflict:
-            conflicts.append("state")
-
-        new_agreed = Agreed(title, body_hash, labels, assignees, milestone, item.owner)
-        if agreed is not None and conflicts:
-            # A conflicting field keeps its old agreed value, so the next run still
-            # sees both sides changed instead of quietly letting one side win.
-            kept = {name: getattr(agreed, name) for name in conflicts if name != "state"}
-            new_agreed = replace(new_agreed, **kept)
-        marker_stale = (
-            marker is None
-            or marker.path != document.repo_path
-            or marker.key != item.key
-            or ((changes or marker.agreed is None) and marker.agreed != new_agreed)
-        )
-        new_marker = Marker(
-            "item", document.repo_path, item.key, incident.id, new_agreed, marker.extra if marker else {}
-        )
-        new_body: str | None = None
-        refresh: Marker | None = None
-        if write_body:
-            new_body = with_marker(body, new_marker)
-        elif conflicts and not changes and not state_change:
-            pass  # nothing but a conflict: report it, write nothing
-        elif changes or marker_stale:
-            # Keep the body people see (it may carry their edits); refresh only the marker.
-            if issue.body_known:
-                new_body = with_marker(current_content, new_marker)
-            elif current_hash == body_hash:
-                new_body = with_marker(body, new_marker)  # GitHub's body is the one pmsync would write
-            else:
-                refresh = new_marker  # edited on GitHub, and only its hash is in the snapshot: fetched when applied
-            if not changes:
-                changes.append("marker")
-
-        write = IssueWrite(
-            title=new_title,
-            body=new_body,
-            labels=new_labels,
-            assignees=new_assignees,
-            state=state_write.state,
-            state_reason=state_write.state_reason,
-        )
-        detail = ", ".join(f"{c} changed on both sides" for c in conflicts)
-        kind: ActionKind
-        if state_change == "close":
-            kind = "close"
-        elif state_change == "reopen":
-            kind = "reopen"
-        elif conflicts and set(changes) <= {"marker"}:
-            kind = "conflict"
-            write = IssueWrite()
-            refresh = None
-        elif not write.is_empty() or refresh is not None:
-            kind = "update"
-        else:
-            kind = "adopt" if adopt and not item.anchor_shared else "noop"
+            merge.conflicts.append("state")
+        new_marker, stale = merge.marker(wanted, marker, document, item, incident)
+        body, refresh = merge.body(wanted, issue, new_marker, stale=stale, state_change=state_change)
+        write = replace(fields_write, body=body, state=state_write.state, state_reason=state_write.state_reason)
+        kind = _update_kind(merge, write, refresh, state_change, adopt=adopt and not item.anchor_shared)
+        if kind == "conflict":
+            write, refresh = IssueWrite(), None
+        detail = ", ".join(f"{c} changed on both sides" for c in merge.conflicts)
         if adopt and kind != "noop":
             detail = ("adopted after an interrupted run; " + detail).rstrip("; ")
         return _replace(
@@ -481,13 +396,22 @@ class Planner:
             kind=kind,
             number=issue.number,
             write=None if write.is_empty() else write,
-            changes=tuple(changes) + (("state",) if state_change else ()),
+            changes=tuple(merge.changes) + (("state",) if state_change else ()),
             detail=detail,
-            milestone=new_milestone,
+            milestone=wanted.milestone if "milestone" in merge.changes else None,
             state=_state_after(issue, state_write),
             closed_on=issue.closed_at.date() if issue.closed_at is not None and state_write.state is None else None,
             refresh_marker=refresh,
         )
+
+    def _wanted(self, item: Item, incident: Incident, document: Document, agreed: Agreed | None) -> _Wanted:
+        """The issue as the document says it should be."""
+        title, body, labels = self._desired(item, incident, document)
+        if self.assignable is None and agreed is not None and agreed.owner == item.owner:
+            assignees = agreed.assignees  # same owner as when assignability was last checked
+        else:
+            assignees = self._assignees(item, document.postmortem.path)
+        return _Wanted(title, body, content_hash(body), labels, assignees, self._milestone(incident, item), item.owner)
 
     def _orphans(
         self, documents: Sequence[Document], claimed: dict[int, str], kept: dict[tuple[str, str], int]
@@ -585,6 +509,116 @@ def _state_after(issue: RemoteIssue, write: _StateWrite) -> IssueState:
     if write.state == "closed":
         return "not_planned" if write.state_reason == "not_planned" else "completed"
     return remote_state(issue)
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """An issue's fields as the document says them."""
+
+    title: str
+    body: str
+    body_hash: str
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    milestone: str | None
+    owner: str | None
+
+    def agreed(self) -> Agreed:
+        return Agreed(self.title, self.body_hash, self.labels, self.assignees, self.milestone, self.owner)
+
+
+@dataclass
+class _Merge:
+    """The three-way merge of an item's fields with its issue's (DESIGN.md, "Three-way sync"):
+    what the document says, what the issue says, and what they last agreed on."""
+
+    agreed: Agreed | None
+    changes: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    current_content: str = ""  # the issue's body without the marker
+    current_hash: str = ""
+    write_body: bool = False
+
+    def take(self, name: str, want: object, have: object) -> bool:
+        """True when the document's value should be written."""
+        if want == have:
+            return False
+        last = getattr(self.agreed, name) if self.agreed is not None else None
+        if last is None or have == last:
+            self.changes.append(name)
+            return True
+        if want != last:
+            self.conflicts.append(name)
+        return False  # changed on GitHub only, or on both sides: GitHub's value stays
+
+    def fields(self, wanted: _Wanted, issue: RemoteIssue, managed_label: str) -> IssueWrite:
+        """The title, labels and assignees to write (the body is decided with the marker)."""
+        self.current_content = body_content(issue.body)
+        self.current_hash = (
+            issue.content_hash if not issue.body_known and issue.content_hash else content_hash(self.current_content)
+        )
+        title = wanted.title if self.take("title", wanted.title, issue.title) else None
+        self.write_body = self.take("body", wanted.body_hash, self.current_hash)
+        managed_now = tuple(sorted(n for n in issue.labels if is_managed_label(n, managed_label)))
+        labels: tuple[str, ...] | None = None
+        if self.take("labels", wanted.labels, managed_now):
+            people_labels = [n for n in issue.labels if not is_managed_label(n, managed_label)]
+            labels = tuple(sorted({*people_labels, *wanted.labels}))
+        assignees = wanted.assignees if self.take("assignees", wanted.assignees, issue.assignees) else None
+        self.take("milestone", wanted.milestone, issue.milestone)  # set by the applier, by number
+        return IssueWrite(title=title, labels=labels, assignees=assignees)
+
+    def marker(
+        self, wanted: _Wanted, marker: Marker | None, document: Document, item: Item, incident: Incident
+    ) -> tuple[Marker, bool]:
+        """The marker the issue should carry, and whether the one it has is stale."""
+        new_agreed = wanted.agreed()
+        if self.agreed is not None and self.conflicts:
+            # A conflicting field keeps its old agreed value, so the next run still
+            # sees both sides changed instead of quietly letting one side win.
+            kept = {name: getattr(self.agreed, name) for name in self.conflicts if name != "state"}
+            new_agreed = replace(new_agreed, **kept)
+        stale = (
+            marker is None
+            or marker.path != document.repo_path
+            or marker.key != item.key
+            or ((self.changes or marker.agreed is None) and marker.agreed != new_agreed)
+        )
+        extra = marker.extra if marker else {}
+        return Marker("item", document.repo_path, item.key, incident.id, new_agreed, extra), stale
+
+    def body(
+        self, wanted: _Wanted, issue: RemoteIssue, marker: Marker, *, stale: bool, state_change: str | None
+    ) -> tuple[str | None, Marker | None]:
+        """The body to write, or the marker to refresh once the body is fetched."""
+        if self.write_body:
+            return with_marker(wanted.body, marker), None
+        if self.conflicts and not self.changes and not state_change:
+            return None, None  # nothing but a conflict: report it, write nothing
+        if not (self.changes or stale):
+            return None, None
+        if not self.changes:
+            self.changes.append("marker")
+        # Keep the body people see (it may carry their edits); refresh only the marker.
+        if issue.body_known:
+            return with_marker(self.current_content, marker), None
+        if self.current_hash == wanted.body_hash:
+            return with_marker(wanted.body, marker), None  # GitHub's body is the one pmsync would write
+        return None, marker  # edited on GitHub, and only its hash is in the snapshot: fetched when applied
+
+
+def _update_kind(
+    merge: _Merge, write: IssueWrite, refresh: Marker | None, state_change: str | None, *, adopt: bool
+) -> ActionKind:
+    if state_change == "close":
+        return "close"
+    if state_change == "reopen":
+        return "reopen"
+    if merge.conflicts and set(merge.changes) <= {"marker"}:
+        return "conflict"
+    if not write.is_empty() or refresh is not None:
+        return "update"
+    return "adopt" if adopt else "noop"
 
 
 def _is_reference_only(item: Item) -> bool:

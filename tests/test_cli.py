@@ -12,6 +12,17 @@ from typing import Any
 import pytest
 
 from pmsync import __version__
+from pmsync import cli as cli_module
+from pmsync.cli import main
+from pmsync.errors import (
+    EXIT_AUTH,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUT_OF_DATE,
+    EXIT_USAGE,
+)
 from tests.helpers import FORMATS, doc, run_cli, write
 
 ITEM_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -99,9 +110,9 @@ def test_scan_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
         for key, types in ITEM_KEYS.items():
             assert key in item, key
             assert isinstance(item[key], types), (key, item[key])
-        if item["due"] is not None:
-            assert ISO_DATE.match(item["due"])
+        assert item["due"] is None or ISO_DATE.match(item["due"])
         assert 1 <= item["line"] <= item["end_line"]
+    assert any(item["due"] is not None for item in items)  # the date check above ran
     assert [i["title"] for i in items] == [
         "Add an alert on checkout errors",
         "Roll back faster with a one-click script",
@@ -370,3 +381,44 @@ def test_python_dash_m_check_exit_code(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "pm.md:5: error: " in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_an_internal_error_exits_3_with_one_line_and_a_please_report_hint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(arguments: list[str], config: object) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_module, "scan_documents", broken)
+
+    assert main(["scan"]) == EXIT_INTERNAL == 3
+
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == "Error: internal error: KeyError: 'surprise'"
+    assert "please report" in err.splitlines()[1] and "--debug" in err.splitlines()[1]
+    assert "Traceback" not in err
+
+
+def test_an_internal_error_with_debug_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(arguments: list[str], config: object) -> None:
+        raise KeyError("surprise")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli_module, "scan_documents", broken)
+
+    assert main(["--debug", "scan"]) == EXIT_INTERNAL
+
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):")
+    assert "KeyError: 'surprise'" in err
+
+
+def test_the_exit_codes_in_help_and_readme_are_the_ones_pmsync_uses() -> None:
+    codes = {EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_AUTH, EXIT_OUT_OF_DATE, EXIT_INTERRUPTED}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert {int(code) for code in re.findall(r"^\| (\d+) \|", readme, re.M)} == codes
+    help_text = " ".join((cli_module.cli.help or "").split())
+    assert all(f"{code} " in help_text for code in codes)

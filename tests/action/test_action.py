@@ -32,7 +32,7 @@ import yaml
 
 from tests.ghdouble import GitHubDouble
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
 EXAMPLES = ROOT / "examples" / "postmortems"
 REPO = "acme/pm"

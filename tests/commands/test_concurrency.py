@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from tests.ghdouble import Issue
 
 REPO = "acme/postmortems"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "postmortems"
-CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+CORPUS = Path(__file__).parents[1] / "fixtures" / "corpus"
 DOCS = {
     "2026-06-02-search-index-truncated.md": EXAMPLES,  # a task list with one done item
     "013_chia-keybase-perms-crlf.md": CORPUS,  # CRLF
@@ -277,7 +277,7 @@ def test_a_stale_checkout_never_leaves_an_item_without_its_open_issue(
         (branch / "postmortems" / name).write_bytes((laptop / "postmortems" / name).read_bytes())
     monkeypatch.chdir(branch)
     run = run_cli(capsys, "push")
-    assert run.code in (0, 1)
+    assert run.code == 0
     assert open_duplicates(double) == []
     for identity, issues in by_identity(double).items():
         still_open = [i.number for i in issues if i.state == "open"]

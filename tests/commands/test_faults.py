@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from tests.ghdouble import GitHubDouble
 
 REPO = "acme/postmortems"
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 ROOT = HERE.parent
 EXAMPLES = ROOT / "examples" / "postmortems"
 CORPUS = HERE / "fixtures" / "corpus"

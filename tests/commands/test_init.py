@@ -15,7 +15,7 @@ from pmsync.commands.init import ACTION_REF, guess_paths, parse_remote, workflow
 from pmsync.config import load_config
 from tests.helpers import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "postmortems"
 
 
@@ -73,7 +73,7 @@ def test_init_writes_a_config_and_workflow_that_work(repo: Path, capsys: pytest.
 
     # The next step it names works: pmsync check reads the postmortems the config points at.
     check = run_cli(capsys, "check")
-    assert check.code in (0, 1), check.err
+    assert check.code == 0, check.err
     assert "4 documents" in check.err  # the four example postmortems, not README.md or the template
 
     # The workflow it wrote passes actionlint.
@@ -285,7 +285,7 @@ def test_config_option_puts_the_config_elsewhere_and_the_workflow_names_it(
     workflow = (repo / ".github" / "workflows" / "pmsync.yml").read_text()
     assert workflow.count('config: "docs/pmsync.yaml"') == 2
     assert "pmsync --config docs/pmsync.yaml check\n" in run.out
-    assert run_cli(capsys, "--config", "docs/pmsync.yaml", "check").code in (0, 1)
+    assert run_cli(capsys, "--config", "docs/pmsync.yaml", "check").code == 0
 
 
 def test_shell_completion_as_the_readme_shows(tmp_path: Path) -> None:

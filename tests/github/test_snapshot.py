@@ -1,9 +1,8 @@
-"""Cost tracks what changed: the extraction cache, parallel parsing, and the
-incremental listing that pmsync.state.json makes possible."""
+"""Cost tracks what changed on GitHub: the incremental listing that pmsync.state.json
+makes possible, and a full listing whenever the saved snapshot cannot be trusted."""
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from pathlib import Path
@@ -13,69 +12,9 @@ import yaml
 
 from benchmarks.generate import generate_corpus
 from pmsync.cli import main
-from pmsync.config import Config
-from pmsync.documents.scan import scan
 from tests.ghdouble import Fault, GitHubDouble
 
 REPO = "acme/pm"
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Config:
-    generate_corpus(tmp_path / "postmortems", 40, seed=5, target_bytes=1500)
-    return Config(paths=("postmortems/**/*.md",), root=tmp_path)
-
-
-def _view(result_postmortems: tuple[object, ...]) -> list[object]:
-    return list(result_postmortems)
-
-
-def test_warm_scan_parses_nothing_and_gives_the_same_result(corpus: Config) -> None:
-    cold = scan([], corpus, jobs=1)
-    assert cold.parsed == 40
-    warm = scan([], corpus, jobs=1)
-    assert warm.parsed == 0
-    assert _view(warm.postmortems) == _view(cold.postmortems)
-
-
-def test_changed_document_is_parsed_again(corpus: Config) -> None:
-    scan([], corpus, jobs=1)
-    target = sorted((corpus.root / "postmortems").rglob("*.md"))[3]
-    target.write_text(target.read_text(encoding="utf-8") + "\n- TODO: one more thing\n", encoding="utf-8")
-    again = scan([], corpus, jobs=1)
-    assert again.parsed == 1
-    changed = next(pm for pm in again.postmortems if pm.path.endswith(target.name))
-    assert changed.items[-1].title == "one more thing"
-
-
-def test_config_change_invalidates_the_cache(corpus: Config) -> None:
-    scan([], corpus, jobs=1)
-    other = Config(paths=corpus.paths, root=corpus.root, followup_words=("Suivi",))
-    assert scan([], other, jobs=1).parsed == 40
-
-
-def test_damaged_cache_is_rebuilt(corpus: Config) -> None:
-    first = scan([], corpus, jobs=1)
-    cache = next((corpus.root / ".pmsync" / "cache").glob("scan-*.pickle"))
-    cache.write_bytes(b"not a pickle")
-    again = scan([], corpus, jobs=1)
-    assert again.parsed == 40 and _view(again.postmortems) == _view(first.postmortems)
-    assert (corpus.root / ".pmsync" / ".gitignore").read_text(encoding="utf-8") == "*\n"
-
-
-def test_parallel_parse_equals_serial(corpus: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pmsync.documents.scan.PARALLEL_THRESHOLD", 1)
-    serial = scan([], corpus, jobs=1, use_cache=False)
-    parallel = scan([], corpus, jobs=2, use_cache=False)
-    assert _view(parallel.postmortems) == _view(serial.postmortems)
-
-
-def test_jobs_option(corpus: Config, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(corpus.root)
-    (corpus.root / "pmsync.yaml").write_text("paths: ['postmortems/**/*.md']\n", encoding="utf-8")
-    assert main(["--jobs", "2", "scan", "--format", "json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)["documents"]) == 40
-    assert main(["--jobs", "0", "scan"]) == 2
 
 
 @pytest.fixture

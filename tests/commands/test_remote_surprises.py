@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 REPO = "acme/postmortems"
 OTHER = "acme/elsewhere"
 WEB = "https://github.com"
-LEAP = Path(__file__).parent / "fixtures" / "corpus" / "060_2i2c-leap-outage-mixed-tasks.md"
+LEAP = Path(__file__).parents[1] / "fixtures" / "corpus" / "060_2i2c-leap-outage-mixed-tasks.md"
 PAYMENTS = """\
 ---
 title: Payment outage
@@ -212,7 +212,7 @@ def test_issue_transferred_between_listing_and_update_is_not_linked_by_a_wrong_n
 
     run = env.run("push")
     watcher.join(timeout=10)
-    assert run.code in (0, 1)
+    assert run.code == 1
     linked = env.number_of("leap.md", "Write and publish an incident report")
     assert linked == moved, f"the item now links #{linked}, an issue that is not the one it was filed as"
     assert all(issue.number != linked for issue in env.issues())  # #moved left this repository

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from dataclasses import replace
 
 from hypothesis import given
@@ -217,7 +218,7 @@ def test_label_specs_fit_github_limits() -> None:
     long = replace(INCIDENT, title="An incident with a very long title " * 10)
     for spec in (managed_label("pmsync"), incident_label(long), priority_label("P0"), kind_label("prevent")):
         assert len(spec.name) <= 50 and len(spec.description) <= 100
-        assert len(spec.color) == 6 and int(spec.color, 16) >= 0
+        assert re.fullmatch("[0-9a-f]{6}", spec.color), spec.color
     assert priority_label("P1").name == "priority:P1"
     assert kind_label("detect").name == "kind:detect"
     assert incident_label(INCIDENT).name == INCIDENT.label

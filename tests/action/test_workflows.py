@@ -16,7 +16,7 @@ import yaml
 
 from pmsync.commands.init import ACTION_REF, workflow_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
 WORKFLOWS = sorted([*(ROOT / ".github" / "workflows").glob("*.yml"), *(ROOT / "examples" / "workflows").glob("*.yml")])
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")

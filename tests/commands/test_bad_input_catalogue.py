@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +29,13 @@ from pmsync.cli import main
 from pmsync.config import Config
 from pmsync.extract import extract_document
 from pmsync.github.content import parse_marker
+from tests.helpers import python_calls
 
 if TYPE_CHECKING:
     from tests.ghdouble import GitHubDouble
 
 REPO = "acme/pm"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = "# Cache outage\n\nOn 2024-03-01 the cache fell over.\n\n## Action items\n\n- Add an alert on cache misses\n"
 UNDATED = "# Cache outage\n\n## Action items\n\n- Add an alert on cache misses\n"
 CONFIG_OK = f"repository: {REPO}\n"
@@ -102,7 +102,7 @@ class ConfigCase:
     id: str
     text: str | bytes
     names: tuple[str, ...] = ()  # words the one error line must hold, besides the file
-    seconds: float = 10.0  # at most this long (a config file is read in milliseconds)
+    calls: int = 200_000  # at most this many Python calls: refusing a config file is a few thousand
 
 
 def _bomb(key: str, levels: int = 9) -> str:
@@ -124,7 +124,7 @@ CONFIG_CASES = [
     ConfigCase("yaml-not-utf8", b"owners:\n  Ren\xe9: rene\n", ("cannot read",)),
     ConfigCase("yaml-alias-bomb-under-unknown-key", _bomb("bomb"), ("aliases (*name) are not allowed",)),
     # Seven levels: ten million strings if anything walks or prints the value.
-    ConfigCase("yaml-alias-bomb-as-paths", _bomb("paths", levels=7), ("aliases (*name) are not allowed",), seconds=0.5),
+    ConfigCase("yaml-alias-bomb-as-paths", _bomb("paths", levels=7), ("aliases (*name) are not allowed",)),
     ConfigCase("unknown-key-labels", "labels:\n  colour: red\n", ("labels.colour",)),
     ConfigCase("unknown-key-push", "push:\n  dryrun: true\n", ("push.dryrun",)),
     ConfigCase("unknown-key-writeback", "writeback:\n  status_tables: true\n", ("writeback.status_tables",)),
@@ -164,10 +164,8 @@ CONFIG_CASES = [
 def test_bad_config(case: ConfigCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "pmsync.yaml", case.text)
     write(tmp_path / "pm.md", GOOD)
-    started = time.monotonic()
-    result = run(capsys, "push", "--offline", "pm.md")
-    elapsed = time.monotonic() - started
-    assert elapsed < case.seconds, f"{elapsed:.1f} s to refuse a config file"
+    result, calls = python_calls(lambda: run(capsys, "push", "--offline", "pm.md"))
+    assert calls < case.calls, f"{calls} Python calls to refuse a config file"
     assert result.code == 2, result.err
     assert result.out == ""
     assert len(result.errors) == 1, result.err
@@ -420,11 +418,12 @@ def test_alias_bomb_in_front_matter_is_not_expanded(tmp_path: Path, capsys: pyte
     write(tmp_path / "pmsync.yaml", CONFIG_OK)
     front = _bomb("severity", levels=6)  # a million strings if anything walks or prints the value
     write(tmp_path / "pm.md", f"---\n{front}title: Cache outage\n---\n" + GOOD)
-    started = time.monotonic()
-    result = run(capsys, "push", "--offline", "pm.md")
-    elapsed = time.monotonic() - started
-    assert result.code == 0
-    assert elapsed < 0.3, f"{elapsed:.2f} s for a 10-line front matter (a few milliseconds without the aliases)"
+    result, calls = python_calls(lambda: run(capsys, "push", "--offline", "pm.md"))
+    write(tmp_path / "plain.md", "---\ntitle: Cache outage\n---\n" + GOOD)
+    plain, plain_calls = python_calls(lambda: run(capsys, "push", "--offline", "plain.md"))
+    assert result.code == plain.code == 0
+    # Walking or printing the value would be a million calls more than the same document without it.
+    assert calls < plain_calls + 50_000, f"{calls} Python calls, {plain_calls} without the aliases"
 
 
 # -- pmsync's own marks, forged ----------------------------------------------------------------------
@@ -523,7 +522,7 @@ def test_forged_span_taking_another_items_issue_changes_neither(online: Online) 
     write(online.root / "postmortems" / "pm.md", data)
     titles = [(alert.title, alert.body), (keys.title, keys.body)]
     result = online.push()
-    assert result.code in (0, 1)
+    assert result.code == 0
     assert re.search(rf"conflict\s+#{alert.number}", result.out), result.out
     assert [(alert.title, alert.body), (keys.title, keys.body)] == titles
     assert len(online.double.issues(REPO)) == 2
