@@ -18,6 +18,7 @@ import click
 
 from pmsync import __version__
 from pmsync.commands.check import check as check_documents
+from pmsync.commands.context import Run
 from pmsync.commands.init import init_repository
 from pmsync.commands.overdue import OverdueOptions
 from pmsync.commands.overdue import overdue as overdue_items
@@ -26,7 +27,6 @@ from pmsync.commands.pull import pull as pull_documents
 from pmsync.commands.push import PushOptions
 from pmsync.commands.push import push as push_documents
 from pmsync.commands.report import report as build_metrics
-from pmsync.commands.scan import scan as scan_documents
 from pmsync.commands.sync import sync as sync_documents
 from pmsync.config import Config, find_config, load_config
 from pmsync.errors import (
@@ -64,6 +64,10 @@ class Options:
     def config(self) -> Config:
         path = self.config_path or find_config(Path.cwd())
         return replace(load_config(path), jobs=self.jobs)
+
+    def run(self, paths: tuple[str, ...], config: Config | None = None) -> Run:
+        """One command's run: the documents named, or the config's `paths:`."""
+        return Run.open(list(paths), config or self.config())
 
 
 def _printable(text: str) -> str:
@@ -125,7 +129,7 @@ _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.pass_obj
 def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
     """Extract incidents and action items from postmortems (files or folders)."""
-    result = scan_documents(list(paths), options.config())
+    result = options.run(paths).scanned
     _warn(*[diagnostic_line(d) for d in result.diagnostics])
     render = {"json": scan_json, "markdown": scan_markdown, "table": scan_table}[fmt]
     _out(render(result.postmortems) + ("\n" if fmt == "json" else ""))
@@ -143,7 +147,7 @@ def check(options: Options, paths: tuple[str, ...], fmt: str) -> None:
     Prints `file:line: level: message`; GitHub annotations under GitHub Actions.
     Exits 1 when any error-level finding is reported.
     """
-    result = check_documents(list(paths), options.config())
+    result = check_documents(options.run(paths))
     if fmt == "json":
         _out(check_json(result))
     else:
@@ -218,7 +222,7 @@ def push(
     push_options = PushOptions(dry_run=dry, yes=yes, offline=offline, include_drafts=include_drafts)
     bar = _ProgressBar()
     try:
-        result = push_documents(list(paths), config, push_options, progress=bar)
+        result = push_documents(options.run(paths, config), push_options, progress=bar)
     finally:
         bar.finish()
     if fmt == "json":
@@ -245,7 +249,7 @@ def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, s
     managed issues with one listing and changes only pmsync's own text.
     """
     checking = check or show_diff
-    result = pull_documents(list(paths), options.config(), PullOptions(dry_run=dry_run, check=checking))
+    result = pull_documents(options.run(paths), PullOptions(dry_run=dry_run, check=checking))
     dry = dry_run or checking
     if fmt == "json":
         _out(pull_json(result, dry_run=dry))
@@ -271,7 +275,7 @@ def sync(
     bar = _ProgressBar()
     push_options = PushOptions(dry_run=dry_run, yes=yes, include_drafts=include_drafts)
     try:
-        result = sync_documents(list(paths), config, push_options, progress=bar)
+        result = sync_documents(options.run(paths, config), push_options, progress=bar)
     finally:
         bar.finish()
     pushed, pulled = result.push, result.pull
@@ -350,7 +354,7 @@ def overdue(
         digest=digest,
         dry_run=dry_run,
     )
-    result = overdue_items(list(paths), config, run)
+    result = overdue_items(options.run(paths, config), run)
     _warn(*[diagnostic_line(d) for d in result.diagnostics])
     report = result.report
     render = {"json": overdue_output.as_json, "markdown": overdue_output.as_markdown, "table": overdue_output.as_table}
@@ -390,7 +394,7 @@ def report(
     """
     config = options.config()
     start = None if since is None else _day(since, "--since")
-    built, diagnostics = build_metrics(list(paths), config, today=_today(today), since=start, offline=offline)
+    built, diagnostics = build_metrics(options.run(paths, config), today=_today(today), since=start, offline=offline)
     _warn(*[diagnostic_line(d) for d in diagnostics])
     render = {"json": report_output.as_json, "markdown": report_output.as_markdown, "table": report_output.as_table}
     _out(render[fmt](built))

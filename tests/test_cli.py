@@ -14,6 +14,7 @@ import pytest
 from pmsync import __version__
 from pmsync import cli as cli_module
 from pmsync.cli import main
+from pmsync.commands import context
 from pmsync.errors import (
     EXIT_AUTH,
     EXIT_FINDINGS,
@@ -390,7 +391,7 @@ def test_an_internal_error_exits_3_with_one_line_and_a_please_report_hint(
         raise KeyError("surprise")
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_module, "scan_documents", broken)
+    monkeypatch.setattr(context, "scan", broken)
 
     assert main(["scan"]) == EXIT_INTERNAL == 3
 
@@ -407,7 +408,7 @@ def test_an_internal_error_with_debug_shows_the_traceback(
         raise KeyError("surprise")
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli_module, "scan_documents", broken)
+    monkeypatch.setattr(context, "scan", broken)
 
     assert main(["--debug", "scan"]) == EXIT_INTERNAL
 

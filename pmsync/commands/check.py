@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pmsync.config import Config
-from pmsync.documents.scan import scan
+from pmsync.commands.context import Run
 from pmsync.engine.lint import check as lint
 from pmsync.model import Diagnostic
 
@@ -20,8 +19,8 @@ class CheckResult:
         return sum(1 for finding in self.findings if finding.level == level)
 
 
-def check(arguments: list[str], config: Config) -> CheckResult:
-    scanned = scan(arguments, config)
-    findings = list(scanned.diagnostics) + lint(scanned.postmortems, config)
+def check(run: Run) -> CheckResult:
+    scanned = run.scanned
+    findings = list(scanned.diagnostics) + lint(scanned.postmortems, run.config)
     items = sum(len(pm.items) for pm in scanned.postmortems)
     return CheckResult(findings, len(scanned.postmortems), items)

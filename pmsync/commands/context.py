@@ -84,13 +84,14 @@ class Run:
         *,
         environ: Mapping[str, str] | None = None,
         tracker_factory: TrackerFactory | None = None,
-        nothing: str | None = None,
     ) -> Run:
-        """Scan the documents; `nothing`: the error when there are none to work on."""
-        run = cls(arguments, config, os.environ if environ is None else environ, tracker_factory)
-        if nothing is not None and not run.scanned.postmortems:
-            raise UsageError(nothing, "name files or folders, or set `paths:` in pmsync.yaml")
-        return run
+        """Scan the documents named (or the config's `paths:` when none are)."""
+        return cls(arguments, config, os.environ if environ is None else environ, tracker_factory)
+
+    def require_documents(self, what: str) -> None:
+        """The error a command that writes raises when there is nothing to work on."""
+        if not self.scanned.postmortems:
+            raise UsageError(f"no postmortems to {what}", "name files or folders, or set `paths:` in pmsync.yaml")
 
     @property
     def postmortems(self) -> tuple[Postmortem, ...]:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pmsync.commands.context import Run, TrackerFactory
-from pmsync.config import Config
+from pmsync.commands.context import Run
 from pmsync.engine.overdue import OverdueReport, find_overdue
 from pmsync.engine.remind import ReminderResult, Reminders
 from pmsync.errors import UsageError
@@ -38,19 +36,12 @@ class OverdueResult:
     online: bool = False
 
 
-def overdue(
-    arguments: list[str],
-    config: Config,
-    options: OverdueOptions,
-    *,
-    environ: Mapping[str, str] | None = None,
-    tracker_factory: TrackerFactory | None = None,
-) -> OverdueResult:
+def overdue(run: Run, options: OverdueOptions) -> OverdueResult:
     """Open items past due: open by their issue when they have one (one listing),
     by the document otherwise, or by the documents alone with --offline."""
     if options.offline and options.writes:
         raise UsageError("--label, --remind and --digest write to GitHub: they cannot run with --offline")
-    run = Run.open(arguments, config, environ=environ, tracker_factory=tracker_factory)
+    config = run.config
     if options.offline:
         report = find_overdue(run.documents, today=options.today, within=options.within, deadlines=config.deadlines)
         return OverdueResult(report, run.diagnostics)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pmsync.commands.context import Run, TrackerFactory
-from pmsync.config import Config
+from pmsync.commands.context import Run
 from pmsync.documents.files import Lock, read_source
 from pmsync.documents.save import Written, record, repo_path, save_with_spans, unified_diff
 from pmsync.documents.scan import content_digest
@@ -44,20 +43,12 @@ class PullResult:
         return sorted(self.diffs)
 
 
-def pull(
-    arguments: list[str],
-    config: Config,
-    options: PullOptions,
-    *,
-    environ: Mapping[str, str] | None = None,
-    tracker_factory: TrackerFactory | None = None,
-) -> PullResult:
-    run = Run.open(
-        arguments, config, environ=environ, tracker_factory=tracker_factory, nothing="no postmortems to update"
-    )
+def pull(run: Run, options: PullOptions) -> PullResult:
+    """Write each issue's status next to its item (or, checking, only say what would change)."""
+    run.require_documents("update")
     if options.dry_run or options.check:
         return _pull(run, options)
-    with Lock(config.root):
+    with Lock(run.config.root):
         result = _pull(run, options)
     run.remember(result.saved_as)
     return result

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from pmsync.commands.context import OFFLINE_REPO, Run, TrackerFactory, connection, document_url
+from pmsync.commands.context import OFFLINE_REPO, Run, connection, document_url
 from pmsync.config import Config
 from pmsync.documents.files import Lock
 from pmsync.documents.save import Written, save_edits
@@ -54,18 +53,9 @@ class PushResult:
         return bool(applied and (applied.failures or applied.stopped)) or bool(self.not_written)
 
 
-def push(
-    arguments: list[str],
-    config: Config,
-    options: PushOptions,
-    *,
-    environ: Mapping[str, str] | None = None,
-    tracker_factory: TrackerFactory | None = None,
-    progress: Progress | None = None,
-) -> PushResult:
-    run = Run.open(
-        arguments, config, environ=environ, tracker_factory=tracker_factory, nothing="no postmortems to push"
-    )
+def push(run: Run, options: PushOptions, progress: Progress | None = None) -> PushResult:
+    """Plan against the managed issues, apply the plan, and write the links back."""
+    run.require_documents("push")
     result = push_run(run, options, progress)
     run.remember(result.saved_as)
     return result

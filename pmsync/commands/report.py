@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
-from pmsync.commands.context import Run, TrackerFactory
-from pmsync.config import Config
+from pmsync.commands.context import Run
 from pmsync.engine.report import Report, build_report
 from pmsync.github.index import IssueIndex
 from pmsync.model import Diagnostic
 
 
-def report(
-    arguments: list[str],
-    config: Config,
-    *,
-    today: dt.date,
-    since: dt.date | None,
-    offline: bool,
-    environ: Mapping[str, str] | None = None,
-    tracker_factory: TrackerFactory | None = None,
-) -> tuple[Report, list[Diagnostic]]:
+def report(run: Run, *, today: dt.date, since: dt.date | None, offline: bool) -> tuple[Report, list[Diagnostic]]:
     """Follow-up metrics: from the managed issues (one listing), or from the documents alone with --offline."""
-    run = Run.open(arguments, config, environ=environ, tracker_factory=tracker_factory)
+    config = run.config
     if offline:
         return build_report(run.documents, today=today, since=since, deadlines=config.deadlines), run.diagnostics
     built = build_report(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pmsync.commands.context import Run, TrackerFactory
+from pmsync.commands.context import Run
 from pmsync.commands.pull import PullOptions, PullResult, pull_documents
 from pmsync.commands.push import PushOptions, PushResult, push_run
-from pmsync.config import Config
 from pmsync.documents.files import Lock
 from pmsync.engine.apply import Progress
 from pmsync.github.issues import DEFAULT_SERVER_URL
@@ -24,19 +22,9 @@ class SyncResult:
         return self.push.failed or bool(self.pull.not_written)
 
 
-def sync(
-    arguments: list[str],
-    config: Config,
-    options: PushOptions,
-    *,
-    environ: Mapping[str, str] | None = None,
-    tracker_factory: TrackerFactory | None = None,
-    progress: Progress | None = None,
-) -> SyncResult:
-    """Push, then pull, with one listing of the managed issues."""
-    run = Run.open(
-        arguments, config, environ=environ, tracker_factory=tracker_factory, nothing="no postmortems to push"
-    )
+def sync(run: Run, options: PushOptions, progress: Progress | None = None) -> SyncResult:
+    """Push, then pull, with one scan and one listing of the managed issues."""
+    run.require_documents("push")
     pushed = push_run(run, options, progress)
     pulled = PullResult(pushed.repo, [])
     # The documents push wrote links into were read back once to check the write: pull
@@ -47,7 +35,7 @@ def sync(
     if options.dry_run:
         pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options, pushed.saved_as)
     else:
-        with Lock(config.root):
+        with Lock(run.config.root):
             pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options, pushed.saved_as)
     run.remember(pushed.saved_as | pulled.saved_as)
     return SyncResult(pushed, pulled)

@@ -56,18 +56,16 @@ def as_markdown(report: OverdueReport) -> str:
 
 
 def _entry_json(entry: Entry) -> dict[str, object]:
-    return {
-        "path": entry.path,
-        "line": entry.line,
-        "title": entry.title,
-        "owner": entry.owner,
+    issue = entry.issue
+    plain = {name: getattr(entry, name) for name in ("path", "line", "title", "owner")}
+    return plain | {
         "assignees": list(entry.assignees),
         "incident": entry.incident.id,
         "due": entry.due.isoformat(),
         "due_source": entry.source,
         "days_late": entry.days_late,
-        "issue": entry.issue.number if entry.issue is not None else None,
-        "url": entry.issue.html_url if entry.issue is not None else None,
+        "issue": issue.number if issue is not None else None,
+        "url": issue.html_url if issue is not None else None,
     }
 
 

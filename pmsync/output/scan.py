@@ -65,6 +65,13 @@ def fit_cell(value: object, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _state(item: Item) -> str:
+    return "done" if item.done else "won't" if item.wont_do else "open"
+
+
+_BOXES = {"done": "✅", "won't": "🚫", "open": "⬜"}
+
+
 def scan_table(postmortems: Iterable[Postmortem]) -> str:
     lines: list[str] = []
     for pm in postmortems:
@@ -74,11 +81,8 @@ def scan_table(postmortems: Iterable[Postmortem]) -> str:
         header += f", {len(pm.items)} item{'s' if len(pm.items) != 1 else ''})"
         lines.append(header)
         for item in pm.items:
-            state = "done" if item.done else "won't" if item.wont_do else "open"
-            lines.append(
-                f"  {item.line:>5}  {state:<5}  {fit_cell(item.owner or '-', 14):<14}  "
-                f"{_date(item.due) or '-':<10}  {fit_cell(item.title, 80)}"
-            )
+            owner, due = fit_cell(item.owner or "-", 14), _date(item.due) or "-"
+            lines.append(f"  {item.line:>5}  {_state(item):<5}  {owner:<14}  {due:<10}  {fit_cell(item.title, 80)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n" if lines else "no postmortems found\n"
 
@@ -100,12 +104,11 @@ def scan_markdown(postmortems: Iterable[Postmortem]) -> str:
             continue
         out.append("| | Item | Owner | Due | Line |")
         out.append("|---|---|---|---|---|")
-        for item in pm.items:
-            box = "✅" if item.done else "🚫" if item.wont_do else "⬜"
-            out.append(
-                f"| {box} | {md_cell(item.title)} | {md_cell(item.owner or '')} | "
-                f"{_date(item.due) or ''} | {item.line} |"
-            )
+        out += [
+            f"| {_BOXES[_state(item)]} | {md_cell(item.title)} | {md_cell(item.owner or '')} | "
+            f"{_date(item.due) or ''} | {item.line} |"
+            for item in pm.items
+        ]
         out.append("")
     return "\n".join(out) + "\n"
 
