@@ -423,3 +423,17 @@ def test_the_exit_codes_in_help_and_readme_are_the_ones_pmsync_uses() -> None:
     assert {int(code) for code in re.findall(r"^\| (\d+) \|", readme, re.M)} == codes
     help_text = " ".join((cli_module.cli.help or "").split())
     assert all(f"{code} " in help_text for code in codes)
+
+
+def test_commands_that_do_not_talk_to_github_never_import_its_client() -> None:
+    """PyGithub and requests cost more to import than a whole scan of a few documents."""
+    probe = (
+        "import sys\n"
+        "from pmsync.cli import main\n"
+        "for argv in (['scan', 'examples/postmortems'], ['check', 'examples/postmortems'], ['--help']):\n"
+        "    main(argv)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('github', 'requests', 'jsonschema')))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "[]"
