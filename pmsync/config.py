@@ -40,6 +40,7 @@ class PushSettings:
     max_creates: int = 25
     max_closes: int = 10
     close_orphans: bool = False
+    file_done: bool = False
     write_delay: float = 1.0
     write_budget: int = 450
     milestone: Literal["none", "incident"] = "none"

@@ -196,9 +196,8 @@ def test_scan_markdown_no_items(capsys: pytest.CaptureFixture[str]) -> None:
 def test_scan_no_documents(capsys: pytest.CaptureFixture[str]) -> None:
     Path("empty-folder").mkdir()
     run = run_cli(capsys, "scan", "empty-folder")
-    assert run.code == 0
-    assert run.out == "no postmortems found\n"
-    assert json.loads(run_cli(capsys, "scan", "--format", "json", "empty-folder").out) == {"documents": []}
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == ["Error: no document matches empty-folder: check the path for a typo"]
 
 
 # -- check --------------------------------------------------------------------------------
@@ -305,8 +304,8 @@ def test_check_skips_done_items(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_check_reports_unreadable_file(capsys: pytest.CaptureFixture[str]) -> None:
     run = run_cli(capsys, "check", "missing.md")
-    assert run.out_lines == ["missing.md: error: no such file [unreadable]"]
-    assert run.code == 1
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == ["Error: no document matches missing.md: check the path for a typo"]
 
 
 # -- options, help, version -----------------------------------------------------------------

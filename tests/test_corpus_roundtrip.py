@@ -46,7 +46,11 @@ def test_push_pull_pull_keeps_the_items(
     (tmp_path / "postmortems").mkdir()
     path = tmp_path / "postmortems" / "doc.md"
     shutil.copyfile(document, path)
-    config = {"repository": REPO, "paths": ["postmortems/*.md"], "push": {"write_delay": 0, "max_creates": 500}}
+    config = {
+        "repository": REPO,
+        "paths": ["postmortems/*.md"],
+        "push": {"write_delay": 0, "max_creates": 500, "file_done": True},
+    }
     (tmp_path / "pmsync.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GITHUB_TOKEN", "test-token")

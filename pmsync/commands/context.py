@@ -87,7 +87,22 @@ class Run:
         tracker_factory: TrackerFactory | None = None,
     ) -> Run:
         """Scan the documents named (or the config's `paths:` when none are)."""
-        return cls(arguments, config, os.environ if environ is None else environ, tracker_factory)
+        run = cls(arguments, config, os.environ if environ is None else environ, tracker_factory)
+        run.require_match()
+        return run
+
+    def require_match(self) -> None:
+        """No document matched the paths or globs (a typo, a missing folder): a usage error
+        in every command, naming what matched nothing."""
+        found = self.scanned.postmortems or [p for p in self.scanned.problems if p.message != "no such file"]
+        if found:
+            return
+        if self.arguments:
+            named = ", ".join(self.arguments)
+            raise UsageError(f"no document matches {named}: check the path for a typo")
+        where = self.config.source.name if self.config.source else "the default config"
+        globs = ", ".join(self.config.paths) or "(none)"
+        raise UsageError(f"no document matches `paths:` {globs} in {where}: check it for a typo, or name files")
 
     def require_documents(self, what: str) -> None:
         """The error a command that writes raises when there is nothing to work on."""

@@ -86,6 +86,8 @@ def _settings(config: Config, conn: Connection, options: PushOptions, whole_scop
         document_url=document_url(config, conn),
         parent_issue=push.parent_issue,
         orphans_everywhere=whole_scope,
+        file_done=push.file_done,
+        offline=options.offline,
     )
 
 

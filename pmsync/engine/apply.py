@@ -191,7 +191,10 @@ class Applier:
         url = _issue_url(self.repo_html, number)
         if _span_matches(item, number, url, agreed):
             return
-        closed = issue.closed_at.date() if issue is not None and issue.closed_at is not None else action.closed_on
+        if action.document_dated:
+            closed = action.closed_on  # filed closed for the record: the document's day, never the import's
+        else:
+            closed = issue.closed_at.date() if issue is not None and issue.closed_at is not None else action.closed_on
         status = Status(number, url, agreed, closed if agreed not in (None, "open") else None, item.shown_assignee)
         self.result.edits.setdefault(action.path, []).append(SpanEdit(item.anchor_line, status, item.cell))
 

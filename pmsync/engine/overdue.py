@@ -17,7 +17,7 @@ from pmsync.github.content import sanitize
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import RemoteIssue
 from pmsync.links import md_cell
-from pmsync.model import Incident, Postmortem
+from pmsync.model import Incident, IssueRef, Postmortem
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,19 @@ class Entry:
     source: DueSource
     days_late: int  # negative: days left
     issue: RemoteIssue | None
+    link: IssueRef | None = None  # the issue link the document holds (what --offline shows)
+
+    @property
+    def number(self) -> int | None:
+        if self.issue is not None:
+            return self.issue.number
+        return self.link.number if self.link is not None else None
+
+    @property
+    def url(self) -> str | None:
+        if self.issue is not None:
+            return self.issue.html_url
+        return self.link.url if self.link is not None else None
 
     @property
     def who(self) -> str:
@@ -87,6 +100,7 @@ def find_overdue(
                 source=found.source,
                 days_late=(today - found.date).days,
                 issue=issue,
+                link=item.issue if item.issue is not None and item.issue.bound else None,
             )
             if entry.days_late > 0:
                 overdue.append(entry)

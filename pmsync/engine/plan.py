@@ -22,6 +22,7 @@ from pmsync.github.content import (
     Marker,
     body_content,
     content_hash,
+    imported_on,
     incident_label,
     is_managed_label,
     issue_body,
@@ -33,7 +34,7 @@ from pmsync.github.content import (
 )
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import IssueWrite, RemoteIssue
-from pmsync.model import Incident, IssueState, Item, Postmortem
+from pmsync.model import Incident, IssueState, Item, Kind, Postmortem
 
 ActionKind = Literal[
     "create",
@@ -66,6 +67,8 @@ class PlanSettings:
     document_url: str | None = None  # base URL; the document's path is appended
     parent_issue: bool = False
     orphans_everywhere: bool = False  # scanning the whole config scope: a vanished document orphans its issues
+    file_done: bool = False  # file items already done or won't-do when first seen (closed, unassigned)
+    offline: bool = False  # planning without GitHub: a linked item is simply linked
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class Action:
     milestone: str | None = None  # milestone title, resolved to a number when applied
     state: IssueState | None = None  # the issue's state once the action is applied
     closed_on: dt.date | None = None  # when the issue was closed, if it stays closed without a write
+    document_dated: bool = False  # filed closed for the record: closed_on is the document's day (or unknown)
     refresh_marker: Marker | None = None  # put this marker into the body as it is on GitHub (fetched first)
 
     @property
@@ -129,6 +133,54 @@ class Plan:
     @property
     def write_count(self) -> int:
         return sum(1 for action in self.actions if action.writes) + len(self.labels)
+
+
+DONE_IN_DOCUMENT: dict[IssueState, str] = {
+    "completed": "done in document",
+    "not_planned": "won't do in document",
+    "open": "",
+}
+_DONE_ON = re.compile(
+    r"(?:\b(?:done|completed?|closed|fixed|resolved|finished|shipped|merged)\b|✅|✔)[^0-9\n|]{0,16}?"
+    r"(?P<date>\d{4}-\d{2}-\d{2})",
+    re.IGNORECASE,
+)
+
+
+_GROUP_KINDS: dict[str, Kind] = {
+    "prevent": "prevent",
+    "prevention": "prevent",
+    "preventive": "prevent",
+    "preventative": "prevent",
+    "detect": "detect",
+    "detection": "detect",
+    "mitigate": "mitigate",
+    "mitigation": "mitigate",
+    "mitigations": "mitigate",
+    "process": "process",
+}
+
+
+def with_group_kind(item: Item) -> Item:
+    """An item under a `### Prevent` / `Detect` / `Mitigate` group heading is of that
+    kind, as if a Type column said so (a kind the item states itself wins)."""
+    if item.kind is not None or not item.group:
+        return item
+    words = re.findall(r"[a-z]+", item.group.lower())
+    kind = _GROUP_KINDS.get(words[0]) if 0 < len(words) <= 2 else None  # "Prevent", "Detection:", "Mitigations"
+    return item if kind is None else replace(item, kind=kind)
+
+
+def done_date(item: Item) -> dt.date | None:
+    """The day the document says the item was finished ("done 2024-04-28", "✅ 2024-04-28"), if it says."""
+    for text in (item.text, item.title):
+        match = _DONE_ON.search(text or "")
+        if match is not None:
+            try:
+                return dt.date.fromisoformat(match["date"])
+            except ValueError:
+                continue
+    return None
 
 
 def document_state(item: Item) -> IssueState:
@@ -263,6 +315,7 @@ class Planner:
                 self.labels.setdefault(spec.name, spec)
 
     def _item_action(self, document: Document, item: Item, claimed: dict[int, str]) -> Action:
+        item = with_group_kind(item)
         pm = document.postmortem
         incident = pm.incident
         where = f"{pm.path}:{item.line}"
@@ -278,6 +331,9 @@ class Planner:
                 return _replace(base, kind="skip", detail=f"already an issue ({item.title})")
             if item.issue is not None and not item.issue.bound and self._points_here(item):
                 return _replace(base, kind="skip", detail=f"already tracked by #{item.issue.number}")
+            if (item.done or item.wont_do) and not self.settings.file_done:
+                # History, not work to track (DESIGN.md, "Closing and removal").
+                return _replace(base, kind="skip", detail=DONE_IN_DOCUMENT[document_state(item)])
             return self._create(base, item, incident, document)
         claimed[issue.number] = where
         adopt = item.issue is None or not item.issue.bound or item.issue.number != issue.number
@@ -320,6 +376,8 @@ class Planner:
                     base, kind="conflict", number=number, detail=f"#{number} is also linked from {claimed[number]}"
                 )
             issue = self.snapshot.by_number.get(number)
+            if issue is None and self.settings.offline and ref is not None and ref.bound:
+                return _replace(base, kind="noop", number=number, detail="linked (offline: not checked on GitHub)")
             if issue is None:
                 if ref is not None and ref.bound:
                     return _replace(
@@ -345,30 +403,43 @@ class Planner:
 
     def _create(self, base: Action, item: Item, incident: Incident, document: Document) -> Action:
         title, body, labels = self._desired(item, incident, document)
-        assignees = self._assignees(item, document.postmortem.path)
-        marker = Marker(
-            "item",
-            document.repo_path,
-            item.key,
-            incident.id,
-            Agreed(title, content_hash(body), labels, assignees, self._milestone(incident, item), item.owner),
-        )
         state = document_state(item)
+        assignees = self._assignees(item, document.postmortem.path)
+        extra: dict[str, object] = {}
+        filed = body
+        closed_on = None
+        if state != "open":
+            # Finished work filed for the record (push.file_done): nobody is assigned or
+            # mentioned, so nobody is notified. The marker agrees on the body and the
+            # assignee the document implies, so the next run sees them as changed on
+            # GitHub, and keeps them, instead of writing them after all.
+            closed_on = done_date(item)
+            extra = {"imported": {"state": state, "on": closed_on.isoformat() if closed_on else None}}
+            filed = issue_body(
+                replace(item, owner=None),
+                incident,
+                self._document_link(document.repo_path),
+                allow_team_mentions=self.settings.team_mentions,
+            )
+        agreed = Agreed(title, content_hash(body), labels, assignees, self._milestone(incident, item), item.owner)
+        marker = Marker("item", document.repo_path, item.key, incident.id, agreed, extra)
         write = IssueWrite(
             title=title,
-            body=with_marker(body, marker),
+            body=with_marker(filed, marker),
             labels=labels,
-            assignees=assignees or None,
+            assignees=(assignees or None) if state == "open" else None,
             type=self.settings.issue_type,
         )
-        detail = "closed right after" if state != "open" else ""
+        detail = "filed closed: done in the document" if state != "open" else ""
         return _replace(
             base,
             kind="create",
             write=write,
-            milestone=marker.agreed.milestone if marker.agreed else None,
+            milestone=agreed.milestone,
             state=state,
             detail=detail,
+            closed_on=closed_on,
+            document_dated=state != "open",
         )
 
     def _update(
@@ -388,6 +459,9 @@ class Planner:
         kind = _update_kind(merge, write, refresh, state_change, adopt=adopt and not item.anchor_shared)
         if kind == "conflict":
             write, refresh = IssueWrite(), None
+        imported, closed_on = imported_on(marker)
+        if not imported:
+            closed_on = issue.closed_at.date() if issue.closed_at is not None and state_write.state is None else None
         detail = ", ".join(f"{c} changed on both sides" for c in merge.conflicts)
         if adopt and kind != "noop":
             detail = ("adopted after an interrupted run; " + detail).rstrip("; ")
@@ -400,7 +474,8 @@ class Planner:
             detail=detail,
             milestone=wanted.milestone if "milestone" in merge.changes else None,
             state=_state_after(issue, state_write),
-            closed_on=issue.closed_at.date() if issue.closed_at is not None and state_write.state is None else None,
+            closed_on=closed_on,
+            document_dated=imported,
             refresh_marker=refresh,
         )
 

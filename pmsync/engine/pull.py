@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pmsync.documents.writeback import BoxEdit, Edit, SpanEdit
 from pmsync.engine.plan import document_state, owner_login, remote_state
+from pmsync.github.content import imported_on
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import RemoteIssue
 from pmsync.links import STATUS_TABLE_END, STATUS_TABLE_START, Status, md_cell
@@ -91,7 +92,11 @@ def plan_document(
             )
             continue
         shown = state if state is not None else item.agreed_state
-        closed = issue.closed_at.date() if issue.closed_at is not None and shown not in (None, "open") else None
+        imported, closed = imported_on(issue.marker)
+        if not imported:
+            closed = issue.closed_at.date() if issue.closed_at is not None else None
+        if shown in (None, "open"):
+            closed = None
         assignee = _shown_assignee(item, issue)
         url = f"{settings.repo_html.rstrip('/')}/issues/{issue.number}"
         same_link = item.issue is not None and item.issue.bound and item.issue.number == issue.number
@@ -131,8 +136,11 @@ def _status_table(
         due = item.due.isoformat() if item.due else ""
         state = remote_state(issue) if issue else document_state(item)
         text = {"open": "open", "completed": "done", "not_planned": "won't do"}[state]
-        if issue is not None and issue.closed_at is not None and state != "open":
-            text += f" {issue.closed_at.date().isoformat()}"
+        imported, on = imported_on(issue.marker) if issue is not None else (False, None)
+        if issue is not None and not imported and issue.closed_at is not None:
+            on = issue.closed_at.date()
+        if on is not None and state != "open":
+            text += f" {on.isoformat()}"
         table.append(f"| {title} | {link} | {owner} | {due} | {text} |")
     table.append("")
     if lines[start + 1 : end] == table:

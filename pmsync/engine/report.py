@@ -15,10 +15,11 @@ from dataclasses import asdict, dataclass, field
 
 from pmsync.config import DeadlineSettings
 from pmsync.engine.deadlines import deadline
-from pmsync.engine.plan import document_state, remote_state
+from pmsync.engine.plan import document_state, done_date, remote_state
+from pmsync.github.content import imported_on
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import RemoteIssue
-from pmsync.model import Postmortem
+from pmsync.model import Item, Postmortem
 
 
 @dataclass
@@ -112,20 +113,42 @@ def build_report(
         figures = Figures()
         for item in pm.items:
             issue = index.issue_of(item, repo_path, repo)
-            if issue is not None:
-                counted.append(issue)
             state = remote_state(issue) if issue is not None else document_state(item)
+            span = _span(item, pm.incident.date, issue)
+            if issue is not None and not imported_on(issue.marker)[0]:
+                counted.append(issue)
             due = deadline(item, pm.incident, deadlines)
             for target in (figures, overall):
-                _count(target, state, due.date if due else None, item.owner, issue, today)
+                _count(target, state, due.date if due else None, item.owner, span, today)
         incidents.append(
             IncidentFigures(pm.incident.id, pm.incident.title or pm.incident.id, pm.incident.date, pm.path, figures)
         )
     return Report(today, since, tuple(incidents), overall, tuple(without), backlog(counted, today))
 
 
+def _span(item: Item, incident_day: dt.date | None, issue: RemoteIssue | None) -> tuple[dt.date | None, int | None]:
+    """(day the item was finished, days it took). From the issue when its life is the
+    work's; from the document when the work was finished before pmsync saw it (not
+    filed, or filed closed by push.file_done): the import day is never a finish day."""
+    if issue is not None:
+        imported, finished = imported_on(issue.marker)
+        if not imported:
+            if issue.closed_at is None:
+                return None, None
+            return issue.closed_at.date(), (issue.closed_at - issue.created_at).days
+    else:
+        finished = done_date(item)
+    took = (finished - incident_day).days if finished and incident_day and finished >= incident_day else None
+    return finished, took
+
+
 def _count(
-    figures: Figures, state: str, due: dt.date | None, owner: str | None, issue: RemoteIssue | None, today: dt.date
+    figures: Figures,
+    state: str,
+    due: dt.date | None,
+    owner: str | None,
+    span: tuple[dt.date | None, int | None],
+    today: dt.date,
 ) -> None:
     figures.items += 1
     if owner is None:
@@ -141,12 +164,12 @@ def _count(
             figures.overdue += 1
         return
     figures.done += 1
-    closed = issue.closed_at.date() if issue is not None and issue.closed_at is not None else None
+    closed, took = span
     if due is not None and closed is not None:
         figures.done_with_deadline += 1
         figures.done_in_time += closed <= due
-    if issue is not None and issue.closed_at is not None:
-        figures.days_to_close.append((issue.closed_at - issue.created_at).days)
+    if took is not None:
+        figures.days_to_close.append(took)
 
 
 def backlog(issues: Sequence[RemoteIssue], today: dt.date) -> tuple[tuple[dt.date, int], ...]:

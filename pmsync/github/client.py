@@ -103,7 +103,7 @@ class GitHubTracker:
             )
         if status == 410:
             return RemoteError(f"{verb} {url}: the issue was deleted on GitHub", "remove its link from the document")
-        if status == 404 and url.rstrip("/") == self._path():
+        if status == 404 and self._repository_level(url):
             return ConfigError(
                 f"repository {repo} not found, or the token cannot see it",
                 "check `repository` in pmsync.yaml (or GITHUB_REPOSITORY) and the token's access",
@@ -112,6 +112,18 @@ class GitHubTracker:
         if status == 422 and isinstance(err.data, dict) and err.data.get("errors"):
             detail += f" ({err.data['errors']})"
         return RemoteError(f"GitHub answered {status} to {verb} {url}: {detail}")
+
+    def _repository_level(self, url: str) -> bool:
+        """The repository itself or one of its listings (issues, labels, milestones,
+        assignees): a 404 there means the repository is missing or hidden from the token."""
+        path = url.split("?", 1)[0].rstrip("/")
+        if path.startswith(("http://", "https://")):
+            path = "/repos/" + path.split("/repos/", 1)[-1] if "/repos/" in path else path
+        base = self._path()
+        if path == base:
+            return True
+        rest = path[len(base) :] if path.startswith(base + "/") else None
+        return rest is not None and rest.strip("/") in ("issues", "labels", "milestones", "assignees")
 
     def _pages(self, url: str, parameters: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a paginated listing, a page at a time, following GitHub's

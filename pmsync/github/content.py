@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import json
 import re
@@ -68,6 +69,18 @@ class Marker:
 
 
 _AGREED_FIELDS = tuple(f.name for f in fields(Agreed))
+
+
+def imported_on(marker: Marker | None) -> tuple[bool, dt.date | None]:
+    """Whether the issue was filed already closed (push.file_done), and the day the
+    document says the work was finished, when it says."""
+    record = marker.extra.get("imported") if marker is not None else None
+    if not isinstance(record, dict):
+        return False, None
+    try:
+        return True, dt.date.fromisoformat(str(record["on"])) if record.get("on") else None
+    except ValueError:
+        return True, None
 
 
 def parse_marker(body: str | None) -> Marker | None:

@@ -10,7 +10,7 @@ from pmsync.links import md_cell
 
 
 def _issue_text(entry: Entry) -> str:
-    return f"#{entry.issue.number}" if entry.issue is not None else "-"
+    return f"#{entry.number}" if entry.number is not None else "-"
 
 
 def as_table(report: OverdueReport) -> str:
@@ -40,7 +40,7 @@ def as_markdown(report: OverdueReport) -> str:
     else:
         out += ["| Days late | Item | Owner | Due | Incident | Issue |", "|---:|---|---|---|---|---|"]
         for entry in report.overdue:
-            link = f"[#{entry.issue.number}]({entry.issue.html_url})" if entry.issue is not None else ""
+            link = f"[#{entry.number}]({entry.url})" if entry.number is not None else ""
             out.append(
                 f"| {entry.days_late} | {md_cell(entry.title)} | {md_cell(entry.who)} | {entry.due.isoformat()} | "
                 f"{md_cell(entry.incident.title or entry.incident.id)} | {link} |"
@@ -49,14 +49,13 @@ def as_markdown(report: OverdueReport) -> str:
     if report.due_soon:
         out += [f"### Due within {report.within} days", "", "| Due | Item | Owner | Issue |", "|---|---|---|---|"]
         for entry in report.due_soon:
-            link = f"[#{entry.issue.number}]({entry.issue.html_url})" if entry.issue is not None else ""
+            link = f"[#{entry.number}]({entry.url})" if entry.number is not None else ""
             out.append(f"| {entry.due.isoformat()} | {md_cell(entry.title)} | {md_cell(entry.who)} | {link} |")
         out.append("")
     return "\n".join(out)
 
 
 def _entry_json(entry: Entry) -> dict[str, object]:
-    issue = entry.issue
     plain = {name: getattr(entry, name) for name in ("path", "line", "title", "owner")}
     return plain | {
         "assignees": list(entry.assignees),
@@ -64,8 +63,8 @@ def _entry_json(entry: Entry) -> dict[str, object]:
         "due": entry.due.isoformat(),
         "due_source": entry.source,
         "days_late": entry.days_late,
-        "issue": issue.number if issue is not None else None,
-        "url": issue.html_url if issue is not None else None,
+        "issue": entry.number,
+        "url": entry.url,
     }
 
 

@@ -147,12 +147,12 @@ def test_run_step_offline_push_writes_the_plan_counts_and_summary(
     assert run_step(environ, root) == 0
 
     values = dict(line.split("=", 1) for line in outputs.read_text(encoding="utf-8").splitlines() if "=" in line)
-    assert values["issues-created"] == "16"
+    assert values["issues-created"] == "14"  # two items already done are history: not filed
     assert (values["issues-updated"], values["issues-closed"], values["exit-code"]) == ("0", "0", "0")
     assert (values["documents-changed"], values["write-back"]) == ("0", "none")
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("## pmsync push --offline\n\nDry run: no issue was written and no document changed.")
-    assert "| 16 | 0 | 0 | 0 | 5 | 0 | 0 | – |" in text
+    assert "| 14 | 0 | 0 | 0 | 7 | 0 | 0 | – |" in text
     log = capsys.readouterr().out
     assert log.splitlines()[0].startswith("pmsync push --offline --format=json postmortems/")
     assert "pmsync push → OWNER/REPO (dry run: nothing written)" in log
@@ -176,7 +176,7 @@ def test_run_step_shows_text_as_printed_when_the_user_chose_a_format(
 
     out = capsys.readouterr().out
     assert "output issues-created=''" in out  # counts unknown: the text is not read
-    assert "16 to create" in summary.read_text(encoding="utf-8")
+    assert "14 to create" in summary.read_text(encoding="utf-8")
 
 
 def test_the_steps_entry_point_checks_its_argument(capsys: pytest.CaptureFixture[str]) -> None:

@@ -166,10 +166,9 @@ def test_file_over_size_limit(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_nonexistent_path(capsys: pytest.CaptureFixture[str]) -> None:
-    run, documents = scan(capsys, "missing.md")
-    assert run.code == 2
-    assert documents == []
-    assert run.err_lines == ["missing.md: error: no such file [unreadable]"]
+    run = run_cli(capsys, "scan", "--format", "json", "missing.md")
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == ["Error: no document matches missing.md: check the path for a typo"]
 
 
 def test_nonexistent_path_with_good_one(capsys: pytest.CaptureFixture[str]) -> None:

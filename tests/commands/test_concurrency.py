@@ -56,7 +56,11 @@ def checkout(root: Path) -> Path:
     (root / "postmortems").mkdir(parents=True)
     for name, folder in DOCS.items():
         (root / "postmortems" / name).write_bytes((folder / name).read_bytes())
-    config = {"repository": REPO, "paths": ["postmortems/*.md"], "push": {"write_delay": 0, "max_creates": 100}}
+    config = {
+        "repository": REPO,
+        "paths": ["postmortems/*.md"],
+        "push": {"write_delay": 0, "max_creates": 100, "file_done": True},
+    }
     (root / "pmsync.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return root
 

@@ -125,7 +125,11 @@ def _prepare(root: Path, cache: dict[str, bytes] | None = None) -> None:
     (root / "postmortems").mkdir(parents=True)
     for name in DOCS:
         (root / "postmortems" / name).write_bytes(_source(name))
-    config = {"repository": REPO, "paths": ["postmortems/*.md"], "push": {"write_delay": 0, "max_creates": 200}}
+    config = {
+        "repository": REPO,
+        "paths": ["postmortems/*.md"],
+        "push": {"write_delay": 0, "max_creates": 200, "file_done": True},
+    }
     (root / "pmsync.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     for relative, data in (cache or {}).items():
         # The clean run's scan cache (by path and content): the first scan of a

@@ -127,7 +127,7 @@ def env(
 
 
 def leap(env: Env, **push: Any) -> Env:
-    env.setup({"leap.md": LEAP.read_bytes()}, **push)
+    env.setup({"leap.md": LEAP.read_bytes()}, **{"file_done": True, **push})
     assert env.run("push").code == 0
     return env
 

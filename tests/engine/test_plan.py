@@ -130,11 +130,22 @@ def test_priority_and_kind_labels_can_be_turned_off() -> None:
     assert action.write is not None and action.write.labels == ("incident:2024-03-11-db-outage", "pmsync")
 
 
-def test_done_and_wont_do_items_are_created_then_closed() -> None:
+def test_done_and_wont_do_items_are_not_filed_by_default() -> None:
     done = only(plan_for(make_item(done=True)))
-    assert (done.kind, done.state, done.detail) == ("create", "completed", "closed right after")
+    assert (done.kind, done.detail) == ("skip", "done in document")
     dropped = only(plan_for(make_item(wont_do=True)))
-    assert (dropped.kind, dropped.state) == ("create", "not_planned")
+    assert (dropped.kind, dropped.detail) == ("skip", "won't do in document")
+
+
+def test_file_done_files_them_closed_unassigned_dated_from_the_document() -> None:
+    settings = replace(SETTINGS, file_done=True)
+    item = make_item(done=True, owner="@jdoe", text="Shipped ✅ 2024-03-20 by the db team")
+    done = only(plan_for(item, settings=settings))
+    assert (done.kind, done.state, done.closed_on) == ("create", "completed", dt.date(2024, 3, 20))
+    assert done.write is not None and done.write.assignees is None
+    assert "@jdoe" not in (done.write.body or "")  # no mention: nobody is notified
+    dropped = only(plan_for(make_item(wont_do=True), settings=settings))
+    assert (dropped.kind, dropped.state, dropped.closed_on) == ("create", "not_planned", None)
 
 
 def test_owner_who_cannot_be_assigned_is_a_warning() -> None:

@@ -24,7 +24,7 @@ def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github_double: GitHu
     config = {
         "repository": REPO,
         "paths": ["postmortems/**/*.md"],
-        "push": {"write_delay": 0, "max_creates": 1000, "max_closes": 1000, "include_drafts": True},
+        "push": {"write_delay": 0, "max_creates": 1000, "max_closes": 1000, "include_drafts": True, "file_done": True},
     }
     (tmp_path / "pmsync.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
