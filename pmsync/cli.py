@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from pmsync.commands.push import push as push_documents
 from pmsync.commands.report import report as build_metrics
 from pmsync.commands.sync import sync as sync_documents
 from pmsync.config import Config, find_config, load_config
+from pmsync.engine.plan import Plan, Take
 from pmsync.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -41,7 +43,16 @@ from pmsync.errors import (
 )
 from pmsync.output import overdue as overdue_output
 from pmsync.output import report as report_output
-from pmsync.output.plan import plan_json, plan_text, pull_json, pull_messages, pull_text, push_messages, sync_json
+from pmsync.output.plan import (
+    confirm_question,
+    plan_json,
+    plan_text,
+    pull_json,
+    pull_messages,
+    pull_text,
+    push_messages,
+    sync_json,
+)
 from pmsync.output.scan import (
     check_json,
     check_tally,
@@ -179,16 +190,41 @@ class _ProgressBar:
             sys.stderr.write("\n")
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _confirmation(yes: bool, verbose: bool) -> Callable[[Plan, str], bool] | None:
+    """At a terminal, as `gh` does: show the plan and ask before the first write.
+    Not with --yes, and never without a terminal (CI, pipes)."""
+    if yes or not _interactive():
+        return None
+
+    def confirm(plan: Plan, repo: str) -> bool:
+        _warn(plan_text(plan, repo=repo, dry_run=True, verbose=verbose).rstrip("\n"))
+        return click.confirm(confirm_question(plan, repo), default=False, err=True)
+
+    return confirm
+
+
 def _filing_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options `push` and `sync` share."""
     for option in reversed(
         [
             click.option(
-                "--yes", is_flag=True, help="Go ahead even when the plan creates or closes more than the caps."
+                "--yes",
+                is_flag=True,
+                help="Do not ask before writing; go ahead even when the plan creates or closes more than the caps.",
             ),
             click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft."),
             click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
             click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing."),
+            click.option(
+                "--fail-on-conflict", is_flag=True, help="Exit 1 when an item and its issue both changed (a conflict)."
+            ),
+            click.option("--close-orphans", is_flag=True, help="Close (as not planned) issues whose item was removed."),
+            click.option("--allow-dirty", is_flag=True, help="Run although the postmortems have uncommitted changes."),
+            click.option("--any-branch", is_flag=True, help="Run from a branch other than the default branch."),
         ]
     ):
         command = option(command)
@@ -210,6 +246,10 @@ def push(
     include_drafts: bool,
     fmt: str,
     verbose: bool,
+    fail_on_conflict: bool,
+    close_orphans: bool,
+    allow_dirty: bool,
+    any_branch: bool,
 ) -> None:
     """File one GitHub issue per action item, and update the ones already filed.
 
@@ -219,7 +259,16 @@ def push(
     """
     config = options.config()
     dry = dry_run or offline
-    push_options = PushOptions(dry_run=dry, yes=yes, offline=offline, include_drafts=include_drafts)
+    push_options = PushOptions(
+        dry_run=dry,
+        yes=yes,
+        offline=offline,
+        include_drafts=include_drafts,
+        close_orphans=close_orphans,
+        allow_dirty=allow_dirty,
+        any_branch=any_branch,
+        confirm=_confirmation(yes, verbose),
+    )
     bar = _ProgressBar()
     try:
         result = push_documents(options.run(paths, config), push_options, progress=bar)
@@ -229,8 +278,8 @@ def push(
         _out(plan_json(result, dry_run=dry))
     else:
         _out(plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose))
-    _warn(*push_messages(result))
-    if result.failed:
+    _warn(*push_messages(result, annotate=_in_actions()))
+    if result.failed or (fail_on_conflict and result.conflicts):
         sys.exit(EXIT_FINDINGS)
 
 
@@ -262,18 +311,55 @@ def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, s
         sys.exit(EXIT_FINDINGS)
 
 
+_ITEM = re.compile(r"#?\d+|.+:\d+")
+
+
 @cli.command()
-@_paths
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str), metavar="[PATHS|ITEMS]...")
 @click.option("--dry-run", is_flag=True, help="Print the plan and the document diffs; write nothing.")
+@click.option(
+    "--take",
+    type=click.Choice(["document", "github"]),
+    help="Resolve conflicts with this side's values: of the ITEMS named (#12, file.md:40), else of all.",
+)
 @_filing_options
 @click.pass_obj
 def sync(
-    options: Options, paths: tuple[str, ...], dry_run: bool, yes: bool, include_drafts: bool, fmt: str, verbose: bool
+    options: Options,
+    paths: tuple[str, ...],
+    dry_run: bool,
+    take: str | None,
+    yes: bool,
+    include_drafts: bool,
+    fmt: str,
+    verbose: bool,
+    fail_on_conflict: bool,
+    close_orphans: bool,
+    allow_dirty: bool,
+    any_branch: bool,
 ) -> None:
-    """Push, then pull, in one run: what the scheduled GitHub Action runs."""
+    """Push, then pull, in one run: what the scheduled GitHub Action runs.
+
+    A conflict (an item and its issue both changed) is reported and left alone;
+    `--take document` or `--take github` resolves it, for the ITEMS named
+    (`#12`, `postmortems/x.md:40`) or for every conflict.
+    """
     config = options.config()
     bar = _ProgressBar()
-    push_options = PushOptions(dry_run=dry_run, yes=yes, include_drafts=include_drafts)
+    items = tuple(p for p in paths if take and _ITEM.fullmatch(p) and not Path(p).exists())
+    paths = tuple(p for p in paths if p not in items)
+    chosen = Take(side="document" if take == "document" else "github", items=items) if take else None
+    push_options = PushOptions(
+        dry_run=dry_run,
+        yes=yes,
+        include_drafts=include_drafts,
+        take=chosen,
+        close_orphans=close_orphans,
+        allow_dirty=allow_dirty,
+        any_branch=any_branch,
+        command="sync",
+        confirm=_confirmation(yes, verbose),
+    )
     try:
         result = sync_documents(options.run(paths, config), push_options, progress=bar)
     finally:
@@ -284,8 +370,9 @@ def sync(
     else:
         _out(plan_text(pushed.plan, repo=pushed.repo, dry_run=dry_run, applied=pushed.applied, verbose=verbose))
         _out(pull_text(pulled, show_diff=dry_run))
-    _warn(*push_messages(pushed), *pull_messages(pulled, dry_run=dry_run))
-    if result.failed:
+    annotate = _in_actions()
+    _warn(*push_messages(pushed, annotate=annotate), *pull_messages(pulled, dry_run=dry_run, annotate=annotate))
+    if result.failed or (fail_on_conflict and (pushed.conflicts or pulled.conflicts)):
         sys.exit(EXIT_FINDINGS)
 
 

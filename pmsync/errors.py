@@ -50,3 +50,15 @@ class RemoteError(PmsyncError):
     """GitHub answered with something the run cannot continue past."""
 
     exit_code = EXIT_FINDINGS
+
+
+class Cancelled(PmsyncError):
+    """A person answered no when asked to go ahead: nothing was written."""
+
+    exit_code = EXIT_USAGE
+
+
+class Interrupted(PmsyncError):
+    """Ctrl-C during a run that writes: the message says what was already done."""
+
+    exit_code = EXIT_INTERRUPTED

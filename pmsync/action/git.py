@@ -75,7 +75,9 @@ def push_commit(root: Path, branch: str) -> None:
             detail = result.stderr.strip().splitlines()
             raise StepError(f"could not push to {branch}: {detail[-1] if detail else 'git push failed'}")
         print(f"{branch} moved since checkout: rebasing the status commit onto it", flush=True)
-        rebase = git([*identity, "pull", "--quiet", "--rebase", "origin", branch], root, check=False)
+        # --autostash: other steps of the job may have left files modified; they are set
+        # aside for the rebase and put back, never committed.
+        rebase = git([*identity, "pull", "--quiet", "--rebase", "--autostash", "origin", branch], root, check=False)
         if rebase.returncode != 0:
             git(["rebase", "--abort"], root, check=False)
             raise StepError(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmsync.config import Config
+from pmsync.documents import checkout
 from pmsync.documents.save import Written, repo_path
 from pmsync.documents.scan import ScanResult, remember, scan
 from pmsync.errors import ConfigError, UsageError
@@ -152,6 +153,30 @@ class Run:
     @functools.cached_property
     def info(self) -> RepoInfo:
         return self.tracker.repository()
+
+    def refuse_wrong_place(self, what: str, *, allow_dirty: bool, any_branch: bool) -> None:
+        """A writing run from uncommitted postmortems, or off the default branch, files what the
+        scheduled run on that branch will revert or report as orphans: refused unless overridden."""
+        cwd = Path.cwd()
+        if checkout.toplevel(cwd) is None:
+            return
+        if not allow_dirty:
+            base = self.root or cwd
+            dirty = checkout.uncommitted([str(base / pm.path) for pm in self.postmortems], cwd)
+            if dirty:
+                more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
+                raise UsageError(
+                    f"refusing to {what}: {dirty[0]}{more} has uncommitted changes "
+                    "(commit them first, or pass --allow-dirty)"
+                )
+        if not any_branch:
+            branch = checkout.current_branch(cwd, self.environ)
+            default = checkout.default_branch(cwd, self.environ, lambda: self.info.default_branch)
+            if default is not None and branch != default:
+                raise UsageError(
+                    f"refusing to {what} from {branch or 'a detached HEAD'}: issues follow the default branch "
+                    f"{default} (switch to {default}, or pass --any-branch)"
+                )
 
     def refuse_public(self, what: str, why: str) -> None:
         if not self.info.private and not self.config.push.allow_public:

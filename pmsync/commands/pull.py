@@ -10,6 +10,7 @@ from pmsync.documents.files import Lock, read_source
 from pmsync.documents.save import Written, record, repo_path, save_with_spans, unified_diff
 from pmsync.documents.scan import content_digest
 from pmsync.documents.writeback import apply_edits
+from pmsync.engine.plan import Conflict, Take
 from pmsync.engine.pull import DocumentUpdate, PullSettings, plan_document
 from pmsync.extract.text import decode
 from pmsync.github.index import IssueIndex
@@ -22,6 +23,7 @@ from pmsync.model import Diagnostic, Postmortem
 class PullOptions:
     dry_run: bool = False
     check: bool = False  # report documents that are out of date; write nothing
+    take: Take | None = None  # conflicts resolved by `sync --take`
 
 
 @dataclass
@@ -35,7 +37,7 @@ class PullResult:
     saved_as: dict[str, Written] = field(default_factory=dict)
 
     @property
-    def conflicts(self) -> list[str]:
+    def conflicts(self) -> list[Conflict]:
         return [c for u in self.updates for c in u.conflicts]
 
     @property
@@ -83,6 +85,7 @@ def pull_documents(
         repo_html=repo_html,
         task_lists=config.writeback.task_lists,
         status_table=config.writeback.status_table,
+        take=options.take,
     )
     index = IssueIndex.of(issues)
     for pm in postmortems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from pmsync.commands.context import OFFLINE_REPO, Run, connection, document_url
@@ -10,8 +11,17 @@ from pmsync.documents.files import Lock
 from pmsync.documents.save import Written, save_edits
 from pmsync.engine.apply import Applied, Applier, Progress
 from pmsync.engine.deadlines import with_deadlines
-from pmsync.engine.plan import Document, Plan, PlanSettings, build_plan, needs_assignable
-from pmsync.errors import PmsyncError, RemoteError
+from pmsync.engine.plan import (
+    Conflict,
+    Document,
+    Plan,
+    PlanSettings,
+    Take,
+    action_conflict,
+    build_plan,
+    needs_assignable,
+)
+from pmsync.errors import Cancelled, Interrupted, PmsyncError, RemoteError
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import Connection, RemoteIssue
 from pmsync.github.snapshot import settle_snapshot
@@ -24,6 +34,12 @@ class PushOptions:
     yes: bool = False
     offline: bool = False
     include_drafts: bool = False
+    take: Take | None = None  # resolve chosen conflicts with one side (`sync --take`)
+    close_orphans: bool = False  # close issues whose item was removed, whatever push.close_orphans says
+    allow_dirty: bool = False  # file from postmortems with uncommitted changes
+    any_branch: bool = False  # file from a branch other than the default
+    command: str = "push"
+    confirm: Callable[[Plan, str], bool] | None = None  # asks a person at a terminal before the first write
 
 
 @dataclass
@@ -43,6 +59,11 @@ class PushResult:
     def documents(self) -> list[Postmortem]:
         """The documents as they are now: as read, or as written with their links."""
         return [self.saved_as[pm.path].postmortem if pm.path in self.saved_as else pm for pm in self.scanned]
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        """Items whose issue and document both changed (or two items linking one issue): left as they are."""
+        return [action_conflict(a) for a in self.plan.actions if a.kind == "conflict" or a.conflicts]
 
     @property
     def failed(self) -> bool:
@@ -79,7 +100,7 @@ def _settings(config: Config, conn: Connection, options: PushOptions, whole_scop
         kind_labels=config.labels.kind,
         include_drafts=options.include_drafts or push.include_drafts,
         require_reviewed=push.require_reviewed,
-        close_orphans=push.close_orphans,
+        close_orphans=push.close_orphans or options.close_orphans,
         milestone=push.milestone,
         issue_type=push.issue_type,
         team_mentions=push.team_mentions,
@@ -88,6 +109,7 @@ def _settings(config: Config, conn: Connection, options: PushOptions, whole_scop
         orphans_everywhere=whole_scope,
         file_done=push.file_done,
         offline=options.offline,
+        take=options.take,
     )
 
 
@@ -102,6 +124,8 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
         return PushResult(conn.repo, plan, run.diagnostics, scanned=run.postmortems)
 
     conn = run.connection
+    if not options.dry_run:
+        run.refuse_wrong_place(options.command, allow_dirty=options.allow_dirty, any_branch=options.any_branch)
     run.refuse_public("file postmortem action items", "postmortems often hold internal details")
     info = run.info
     if info.archived:
@@ -123,7 +147,11 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
     )
     if options.dry_run:
         return result
-    _check_caps(plan, config, options)
+    if options.confirm is not None and plan.write_count:
+        if not options.confirm(plan, conn.repo):
+            raise Cancelled("cancelled: nothing was written")
+    else:
+        _check_caps(plan, config, options)
 
     applier = Applier(
         run.tracker,
@@ -134,8 +162,11 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
         progress=progress,
         budget=config.push.write_budget,
     )
+    interrupted = False
     try:
         result.applied = applier.run()
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         # Whatever happened, record the links of the issues that now exist.
         applied = result.applied = result.applied or applier.result
@@ -153,7 +184,43 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
             outcome_unknown=bool(applied.failures) or (bool(applied.stopped) and not applied.deferred),
             run_start=info.server_time,
         )
+    if interrupted:
+        raise Interrupted("interrupted: " + done_so_far(result))
     return result
+
+
+def done_so_far(result: PushResult) -> str:
+    """What an interrupted run had done: "created #18–#21, closed #5; their links are written"."""
+    applied = result.applied
+    by_verb: dict[str, list[int]] = {}
+    for outcome in applied.outcomes if applied is not None else []:
+        if outcome.ok and outcome.number is not None:
+            verb = _DONE.get(outcome.action.kind, outcome.action.kind)
+            by_verb.setdefault(verb, []).append(outcome.number)
+    if not by_verb:
+        return "nothing was written yet"
+    text = ", ".join(f"{verb} {_ranges(numbers)}" for verb, numbers in by_verb.items())
+    if result.not_written:
+        return f"{text}; their links could not all be written ({result.not_written[0]}): the next run finds them"
+    return f"{text}; their links are written" if result.written else text
+
+
+_DONE = {"create": "created", "update": "updated", "close": "closed", "reopen": "reopened", "adopt": "adopted"}
+_DONE |= {"close_orphan": "closed", "close_duplicate": "closed"}
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts: list[str] = []
+    ordered = sorted(set(numbers))
+    start = previous = ordered[0]
+    for number in [*ordered[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(f"#{start}" if start == previous else f"#{start}–#{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)
 
 
 def _check_label_not_lost(documents: list[Document], issues: list[RemoteIssue], repo: str, label: str) -> None:

@@ -31,11 +31,15 @@ def sync(run: Run, options: PushOptions, progress: Progress | None = None) -> Sy
     # works on that reading, and on the scan's for the others. Nothing is parsed twice.
     postmortems = pushed.documents
     html = pushed.html_url or f"{DEFAULT_SERVER_URL}/{pushed.repo}"
-    pull_options = PullOptions(dry_run=options.dry_run)
+    pull_options = PullOptions(dry_run=options.dry_run, take=options.take)
     if options.dry_run:
         pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options, pushed.saved_as)
     else:
         with Lock(run.config.root):
             pull_documents(pulled, postmortems, pushed.issues, run, html, pull_options, pushed.saved_as)
     run.remember(pushed.saved_as | pulled.saved_as)
+    # A state conflict is seen by the push and by the pull: reported once.
+    seen = {(c.path, c.line) for c in pushed.conflicts}
+    for update in pulled.updates:
+        update.conflicts = [c for c in update.conflicts if (c.path, c.line) not in seen]
     return SyncResult(pushed, pulled)

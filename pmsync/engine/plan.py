@@ -69,6 +69,75 @@ class PlanSettings:
     orphans_everywhere: bool = False  # scanning the whole config scope: a vanished document orphans its issues
     file_done: bool = False  # file items already done or won't-do when first seen (closed, unassigned)
     offline: bool = False  # planning without GitHub: a linked item is simply linked
+    take: Take | None = None  # resolve chosen conflicts with one side's values (`sync --take`)
+
+
+Side = Literal["document", "github"]
+
+
+@dataclass(frozen=True)
+class Take:
+    """`--take document|github [ITEM…]`: which side wins the conflicts of the items
+    chosen (all conflicting items when none is named). An item is named by its issue
+    (`#12`, `12`) or its place (`postmortems/x.md:12`, `x.md:12`: any line of the item)."""
+
+    side: Side
+    items: tuple[str, ...] = ()
+
+    def chooses(self, path: str, item: Item, number: int | None) -> bool:
+        if not self.items:
+            return True
+        for name in self.items:
+            wanted = name.removeprefix("#")
+            if wanted.isdigit() and number is not None and int(wanted) == number:
+                return True
+            where, _, line = name.rpartition(":")
+            if line.isdigit() and item.line <= int(line) <= item.end_line and _same_file(path, where):
+                return True
+        return False
+
+
+def _same_file(path: str, named: str) -> bool:
+    path, named = path.replace("\\", "/").lstrip("./"), named.replace("\\", "/").lstrip("./")
+    return path == named or path.endswith("/" + named)
+
+
+def resolution(take: Take | None, path: str, item: Item, number: int | None) -> Side | None:
+    return take.side if take is not None and take.chooses(path, item, number) else None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An item and its issue both changed since they last agreed: nothing was overwritten."""
+
+    path: str
+    line: int | None
+    number: int | None
+    what: str  # "title changed on both sides", "#12 is closed on GitHub but the document says open"
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    @property
+    def message(self) -> str:
+        ref = f"#{self.number}: " if self.number is not None and f"#{self.number}" not in self.what else ""
+        return f"{ref}{self.what}; left as they are"
+
+    @property
+    def resolve(self) -> str:
+        return (
+            f"keep the document's side with `pmsync sync --take document {self.where}`, "
+            f"or GitHub's with `pmsync sync --take github {self.where}`"
+        )
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+def action_conflict(action: Action) -> Conflict:
+    line = action.item.line if action.item is not None else None
+    return Conflict(action.path, line, action.number, action.detail or "changed on both sides")
 
 
 @dataclass(frozen=True)
@@ -93,6 +162,13 @@ class Action:
     closed_on: dt.date | None = None  # when the issue was closed, if it stays closed without a write
     document_dated: bool = False  # filed closed for the record: closed_on is the document's day (or unknown)
     refresh_marker: Marker | None = None  # put this marker into the body as it is on GitHub (fetched first)
+    conflicts: tuple[str, ...] = ()  # fields changed on both sides, left as they are
+    title: str | None = None  # the issue's title, for actions on an issue whose item is gone
+
+    @property
+    def name(self) -> str:
+        """What the action is about: its item's title, else its issue's."""
+        return self.item.title if self.item is not None else (self.title or "")
 
     @property
     def writes(self) -> bool:
@@ -135,6 +211,7 @@ class Plan:
         return sum(1 for action in self.actions if action.writes) + len(self.labels)
 
 
+STATE_WORDS: dict[IssueState, str] = {"open": "open", "completed": "done", "not_planned": "won't do"}
 DONE_IN_DOCUMENT: dict[IssueState, str] = {
     "completed": "done in document",
     "not_planned": "won't do in document",
@@ -447,10 +524,14 @@ class Planner:
     ) -> Action:
         """The action for an item whose issue exists: merge, refresh the marker, choose what to do."""
         marker = self.snapshot.markers.get(issue.number)
-        merge = _Merge(marker.agreed if marker else None)
+        side = resolution(self.settings.take, document.postmortem.path, item, issue.number)
+        merge = _Merge(marker.agreed if marker else None, side)
         wanted = self._wanted(item, incident, document, merge.agreed)
         fields_write = merge.fields(wanted, issue, self.settings.managed_label)
-        state_write, state_change, state_conflict = _state_change(item, issue)
+        state_write, state_change, state_conflict = _state_change(item, issue, side)
+        if state_conflict and side is not None:
+            merge.resolved.append("state")
+            state_conflict = False
         if state_conflict:
             merge.conflicts.append("state")
         new_marker, stale = merge.marker(wanted, marker, document, item, incident)
@@ -462,7 +543,10 @@ class Planner:
         imported, closed_on = imported_on(marker)
         if not imported:
             closed_on = issue.closed_at.date() if issue.closed_at is not None and state_write.state is None else None
-        detail = ", ".join(f"{c} changed on both sides" for c in merge.conflicts)
+        detail = ", ".join(_conflict_text(c, item, issue) for c in merge.conflicts)
+        if merge.resolved:
+            taken = "the document's" if side == "document" else "GitHub's"
+            detail = (f"conflict resolved: took {taken} " + ", ".join(merge.resolved) + "; " + detail).rstrip("; ")
         if adopt and kind != "noop":
             detail = ("adopted after an interrupted run; " + detail).rstrip("; ")
         return _replace(
@@ -477,6 +561,7 @@ class Planner:
             closed_on=closed_on,
             document_dated=imported,
             refresh_marker=refresh,
+            conflicts=tuple(merge.conflicts),
         )
 
     def _wanted(self, item: Item, incident: Incident, document: Document, agreed: Agreed | None) -> _Wanted:
@@ -514,10 +599,11 @@ class Planner:
                         write=write,
                         detail=detail,
                         state="not_planned",
+                        title=issue.title,
                     )
                 )
             elif issue.state == "open":
-                actions.append(Action("orphan", path, marker.path, number=number, detail=detail))
+                actions.append(Action("orphan", path, marker.path, number=number, detail=detail, title=issue.title))
         return actions
 
     def _kept(self, claimed: dict[int, str]) -> dict[tuple[str, str], int]:
@@ -550,6 +636,7 @@ class Planner:
             write=IssueWrite(state="closed", state_reason="duplicate"),
             detail=f"duplicate of #{kept}",
             state="not_planned",
+            title=duplicate.title,
         )
 
 
@@ -559,9 +646,11 @@ class _StateWrite:
     state_reason: Literal["completed", "not_planned", "reopened"] | None = None
 
 
-def _state_change(item: Item, issue: RemoteIssue) -> tuple[_StateWrite, str | None, bool]:
+def _state_change(item: Item, issue: RemoteIssue, side: Side | None = None) -> tuple[_StateWrite, str | None, bool]:
     """Close or reopen by the three-way rule; the agreed state is the one
-    pmsync last wrote next to the item in the document."""
+    pmsync last wrote next to the item in the document. A conflict resolved for
+    the document is written like a change of the document's; for GitHub, pull
+    writes GitHub's state next to the item."""
     want = document_state(item)
     have = remote_state(issue)
     agreed = item.agreed_state
@@ -569,13 +658,22 @@ def _state_change(item: Item, issue: RemoteIssue) -> tuple[_StateWrite, str | No
         return _StateWrite(), None, False
     document_changed = (agreed is None and want != "open" and have == "open") or (agreed is not None and have == agreed)
     if agreed is not None and want != agreed and have != agreed:
-        return _StateWrite(), None, True
+        if side != "document":
+            return _StateWrite(), None, True
+        document_changed = True
     if not document_changed:
         return _StateWrite(), None, False  # changed on GitHub: `pmsync pull` brings it into the document
     if want == "open":
         return _StateWrite("open", "reopened"), "reopen", False
     reason: Literal["completed", "not_planned"] = "not_planned" if want == "not_planned" else "completed"
     return _StateWrite("closed", reason), "close", False
+
+
+def _conflict_text(name: str, item: Item, issue: RemoteIssue) -> str:
+    if name != "state":
+        return f"{name} changed on both sides"
+    have, want = STATE_WORDS[remote_state(issue)], STATE_WORDS[document_state(item)]
+    return f"#{issue.number} is {have} on GitHub but the document says {want}; both changed"
 
 
 def _state_after(issue: RemoteIssue, write: _StateWrite) -> IssueState:
@@ -608,8 +706,10 @@ class _Merge:
     what the document says, what the issue says, and what they last agreed on."""
 
     agreed: Agreed | None
+    side: Side | None = None  # the side that wins a conflict (`sync --take`), else none does
     changes: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)  # conflicts settled by `side`
     current_content: str = ""  # the issue's body without the marker
     current_hash: str = ""
     write_body: bool = False
@@ -623,6 +723,15 @@ class _Merge:
             self.changes.append(name)
             return True
         if want != last:
+            if self.side == "document":
+                self.resolved.append(name)
+                self.changes.append(name)
+                return True
+            if self.side == "github":
+                # GitHub's value stays; agreeing on the document's current value
+                # makes the next run read GitHub's as the change, and keep it.
+                self.resolved.append(name)
+                return False
             self.conflicts.append(name)
         return False  # changed on GitHub only, or on both sides: GitHub's value stays
 
@@ -655,6 +764,7 @@ class _Merge:
             new_agreed = replace(new_agreed, **kept)
         stale = (
             marker is None
+            or any(name != "state" for name in self.resolved)
             or marker.path != document.repo_path
             or marker.key != item.key
             or ((self.changes or marker.agreed is None) and marker.agreed != new_agreed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pmsync.documents.writeback import BoxEdit, Edit, SpanEdit
-from pmsync.engine.plan import document_state, owner_login, remote_state
+from pmsync.engine.plan import STATE_WORDS, Conflict, Side, Take, document_state, owner_login, remote_state, resolution
 from pmsync.github.content import imported_on
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import RemoteIssue
@@ -27,6 +27,7 @@ class PullSettings:
     repo_html: str
     task_lists: bool = True
     status_table: bool = True
+    take: Take | None = None  # conflicts resolved by `sync --take`
 
 
 @dataclass
@@ -34,7 +35,7 @@ class DocumentUpdate:
     path: str
     edits: list[Edit] = field(default_factory=list)
     table: tuple[int, int, list[str]] | None = None  # status table lines to put between the markers
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     changed_items: list[str] = field(default_factory=list)  # "line: what changed", for the report
 
     @property
@@ -52,8 +53,9 @@ def _shown_assignee(item: Item, issue: RemoteIssue) -> str | None:
     return issue.assignees[0]
 
 
-def _state_to_show(item: Item, issue: RemoteIssue) -> tuple[IssueState | None, bool]:
-    """(state the document should show, conflict). None: leave the document's state."""
+def _state_to_show(item: Item, issue: RemoteIssue, side: Side | None = None) -> tuple[IssueState | None, bool]:
+    """(state the document should show, conflict). None: leave the document's state.
+    A conflict resolved for GitHub shows GitHub's state (for the document, push wrote it)."""
     want = document_state(item)
     have = remote_state(issue)
     agreed = item.agreed_state
@@ -67,6 +69,8 @@ def _state_to_show(item: Item, issue: RemoteIssue) -> tuple[IssueState | None, b
         return have, False  # only GitHub changed
     if have == agreed:
         return None, False  # only the document changed: push's job
+    if side == "github":
+        return have, False
     return None, True
 
 
@@ -84,11 +88,16 @@ def plan_document(
         rows.append((item, issue))
         if issue is None or item.anchor_shared:
             continue  # an item sharing its line with an earlier one shows no span of its own
-        state, conflict = _state_to_show(item, issue)
+        state, conflict = _state_to_show(item, issue, resolution(settings.take, pm.path, item, issue.number))
         if conflict:
             update.conflicts.append(
-                f"{pm.path}:{item.line}: #{issue.number} is {remote_state(issue).replace('_', ' ')} on GitHub "
-                f"but the document says {document_state(item).replace('_', ' ')}; both changed, left as they are"
+                Conflict(
+                    pm.path,
+                    item.line,
+                    issue.number,
+                    f"#{issue.number} is {STATE_WORDS[remote_state(issue)]} on GitHub "
+                    f"but the document says {STATE_WORDS[document_state(item)]}; both changed",
+                )
             )
             continue
         shown = state if state is not None else item.agreed_state

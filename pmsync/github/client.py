@@ -152,6 +152,7 @@ class GitHubTracker:
             archived=bool(data.get("archived")),
             html_url=str(data.get("html_url") or f"{self._connection.server_url}/{self._connection.repo}"),
             server_time=server_time,
+            default_branch=str(data["default_branch"]) if data.get("default_branch") else None,
         )
 
     def list_issues(self, label: str, since: dt.datetime | None = None, *, bodies: bool = True) -> list[RemoteIssue]:

@@ -27,6 +27,7 @@ class RepoInfo:
     archived: bool
     html_url: str
     server_time: dt.datetime | None = None  # GitHub's clock when it answered: this run's start
+    default_branch: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

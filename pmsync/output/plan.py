@@ -8,8 +8,9 @@ from typing import Any
 from pmsync.commands.pull import PullResult
 from pmsync.commands.push import PushResult
 from pmsync.engine.apply import Applied, Outcome
-from pmsync.engine.plan import Action, Plan
-from pmsync.output.scan import diagnostic_line, fit_cell
+from pmsync.engine.plan import Action, Conflict, Plan
+from pmsync.model import Diagnostic
+from pmsync.output.scan import diagnostic_line, fit_cell, github_annotation
 
 _VERBS_PLANNED = {
     "create": "create",
@@ -36,6 +37,21 @@ _VERBS_DONE = {
 SUMMARY_KINDS = ("create", "update", "close", "reopen", "adopt", "noop", "skip", "conflict", "orphan")
 
 
+ORPHANS_COMMAND = "pmsync sync --close-orphans"
+
+
+def confirm_question(plan: Plan, repo: str) -> str:
+    """The question asked before writing: "Create 3, update 1, close 2 issues in acme/pm?"."""
+    counts = plan_summary(plan)
+    parts = [f"{kind} {counts[kind]}" for kind in ("create", "update", "close", "reopen") if counts[kind]]
+    if counts["adopt"]:
+        parts.append(f"adopt {counts['adopt']}")
+    if not parts:
+        return f"Create {len(plan.labels)} labels in {repo}?"
+    text = ", ".join(parts)
+    return f"{text[0].upper()}{text[1:]} issues in {repo}?"
+
+
 def plan_summary(plan: Plan) -> dict[str, int]:
     counts = dict.fromkeys(SUMMARY_KINDS, 0)
     for action in plan.actions:
@@ -57,7 +73,7 @@ def _action_line(action: Action, outcome: Outcome | None) -> str:
     verb_shown = verb(action.kind, done=outcome is not None and outcome.ok, failed=failed)
     number = outcome.number if outcome and outcome.number else action.number
     ref = f"#{number} " if number else ""
-    title = f"'{fit_cell(action.item.title, 70)}'" if action.item else ""
+    title = f"'{fit_cell(action.name, 70)}'" if action.name else ""
     line = f"    {verb_shown:<10} {ref}{title}"
     extras = []
     if action.changes:
@@ -111,7 +127,7 @@ def _actions_json(plan: Plan, applied: Applied | None) -> list[dict[str, Any]]:
                 "path": action.path,
                 "line": action.item.line if action.item else None,
                 "key": action.item.key if action.item else None,
-                "title": action.item.title if action.item else None,
+                "title": action.name or None,
                 "number": (outcome.number if outcome and outcome.number else action.number),
                 "changes": list(action.changes),
                 "detail": action.detail or None,
@@ -135,7 +151,30 @@ def _push_data(result: PushResult, dry_run: bool) -> dict[str, Any]:
         "deferred": applied.deferred if applied is not None else 0,
         "written": list(result.written),
         "not_written": list(result.not_written),
+        "conflicts": [_conflict_json(conflict) for conflict in result.conflicts],
     }
+
+
+def _conflict_json(conflict: Conflict) -> dict[str, Any]:
+    return {
+        "path": conflict.path,
+        "line": conflict.line,
+        "number": conflict.number,
+        "message": conflict.message,
+        "resolve": conflict.resolve,
+    }
+
+
+def conflict_messages(conflicts: list[Conflict], *, annotate: bool) -> list[str]:
+    """One line per conflict, with how to resolve it: a `::warning` annotation under GitHub Actions."""
+    lines = []
+    for conflict in conflicts:
+        text = f"{conflict.message}; {conflict.resolve}"
+        if annotate:
+            lines.append(github_annotation(Diagnostic(conflict.path, conflict.line, "warning", "conflict", text)))
+        else:
+            lines.append(f"conflict: {conflict.where}: {text}")
+    return lines
 
 
 def _pull_data(result: PullResult, dry_run: bool) -> dict[str, Any]:
@@ -145,7 +184,8 @@ def _pull_data(result: PullResult, dry_run: bool) -> dict[str, Any]:
         "changes": [
             {"path": update.path, "change": change} for update in result.updates for change in update.changed_items
         ],
-        "conflicts": result.conflicts,
+        "conflicts": [str(conflict) for conflict in result.conflicts],
+        "conflict_details": [_conflict_json(conflict) for conflict in result.conflicts],
         "out_of_date": result.out_of_date,
         "written": list(result.written),
         "not_written": list(result.not_written),
@@ -175,10 +215,18 @@ def sync_json(pushed: PushResult, pulled: PullResult, *, dry_run: bool) -> str:
     return _dump(data)
 
 
-def push_messages(result: PushResult) -> list[str]:
-    """The lines a push writes to stderr: warnings, documents saved or left alone, a pause."""
+def push_messages(result: PushResult, *, annotate: bool = False) -> list[str]:
+    """The lines a push writes to stderr: warnings, conflicts, documents saved or left alone, a pause."""
     lines = [diagnostic_line(d) for d in result.diagnostics]
     lines += [f"warning: {warning}" for warning in result.plan.warnings]
+    lines += conflict_messages(result.conflicts, annotate=annotate)
+    orphans = result.plan.of("orphan")
+    if orphans:
+        numbers = " ".join(f"#{a.number}" for a in orphans)
+        lines.append(
+            f"{len(orphans)} issues track items no longer in their documents ({numbers}): close them as not planned "
+            f"with `{ORPHANS_COMMAND}`, or put the items back"
+        )
     lines += [f"updated {path}" for path in result.written]
     lines += [f"not updated: {problem}" for problem in result.not_written]
     applied = result.applied
@@ -194,10 +242,10 @@ def pull_text(result: PullResult, *, show_diff: bool) -> str:
     return "".join(out)
 
 
-def pull_messages(result: PullResult, *, dry_run: bool) -> list[str]:
+def pull_messages(result: PullResult, *, dry_run: bool, annotate: bool = False) -> list[str]:
     """The lines a pull writes to stderr: conflicts, documents (to be) updated or left alone."""
     lines = [diagnostic_line(d) for d in result.diagnostics]
-    lines += [f"conflict: {conflict}" for conflict in result.conflicts]
+    lines += conflict_messages(result.conflicts, annotate=annotate)
     verb = "would update" if dry_run else "updated"
     lines += [f"{verb} {path}" for path in (result.out_of_date if dry_run else result.written)]
     lines += [f"not updated: {problem}" for problem in result.not_written]

@@ -10,7 +10,7 @@ from typing import Any
 from pmsync.errors import EXIT_FINDINGS, EXIT_OK
 from pmsync.links import md_cell
 from pmsync.model import Diagnostic
-from pmsync.output.plan import verb
+from pmsync.output.plan import ORPHANS_COMMAND, verb
 from pmsync.output.scan import diagnostic_line, github_annotation
 
 SUMMARY_LIMIT = 50  # action lines listed in the job summary; the rest are counted
@@ -132,7 +132,7 @@ def _plan_markdown(plan: Mapping[str, Any], counts: Counts) -> list[str]:
         f"| {summary.get('skip', 0)} | {summary.get('conflict', 0)} | {summary.get('orphan', 0)} | {overdue} |"
     )
     shown = _shown_actions(plan)
-    actions = [a for a in shown if a.get("kind") != "skip"]
+    actions = [a for a in shown if a.get("kind") not in ("skip", "orphan", "conflict")]
     skipped: dict[str, int] = {}
     for action in shown:
         if action.get("kind") == "skip":
@@ -154,10 +154,38 @@ def _plan_markdown(plan: Mapping[str, Any], counts: Counts) -> list[str]:
         parts.append("\n".join(rows))
     if skipped:
         parts.append("\n".join(f"- {count} skipped: {md_cell(reason)}" for reason, count in skipped.items()))
+    parts += _conflicts_markdown(plan)
+    orphans = [a for a in shown if a.get("kind") == "orphan"]
+    if orphans:
+        rows = [f"- #{a.get('number')} {md_cell(str(a.get('title') or ''))} (`{a.get('path')}`)" for a in orphans]
+        parts.append(
+            f"<details><summary>{len(orphans)} orphaned issues: their items were removed from the documents"
+            f"</summary>\n\n" + "\n".join(rows) + f"\n\nClose them as not planned with `{ORPHANS_COMMAND}`, "
+            "or put the items back.\n\n</details>"
+        )
     warnings = [str(w) for w in plan.get("warnings", [])]
     if warnings:
         parts.append("\n".join(f"> [!WARNING]\n> {md_cell(w)}" for w in warnings))
     return parts
+
+
+def _conflicts_markdown(plan: Mapping[str, Any]) -> list[str]:
+    """The conflicts of a push and of its pull (a sync), each once, with how to resolve it."""
+    found: dict[tuple[object, object], Mapping[str, Any]] = {}
+    pulled = plan.get("pull") if isinstance(plan.get("pull"), dict) else {}
+    for conflict in [*plan.get("conflicts", []), *(pulled or {}).get("conflict_details", [])]:
+        if isinstance(conflict, dict):
+            found.setdefault((conflict.get("path"), conflict.get("line")), conflict)
+    if not found:
+        return []
+    rows = [
+        f"> - `{c.get('path')}:{c.get('line')}`: {md_cell(str(c.get('message')))}; {md_cell(str(c.get('resolve')))}"
+        for c in found.values()
+    ]
+    return [
+        f"> [!WARNING]\n> {len(found)} conflicts: the item and its issue both changed, so neither was touched.\n>\n"
+        + "\n".join(rows)
+    ]
 
 
 def _fenced(lines: list[str]) -> str:
@@ -178,6 +206,7 @@ def summary_markdown(record: RunRecord) -> str:
     elif record.pull is not None:
         if record.pull.get("changes"):
             parts.append(_fenced(_pull_lines(record.pull)))
+        parts += _conflicts_markdown({"pull": record.pull})
     elif record.stdout.strip():  # pmsync printed text (a --format in extra-args): show it as printed
         parts.append(_fenced(record.stdout.strip().splitlines()))
     if record.changed:

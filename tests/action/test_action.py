@@ -383,6 +383,35 @@ def test_commit_mode_rebases_when_the_branch_moved_during_the_run(workspace: Wor
     assert workspace.remote_git("show", "main:README.md").endswith("Edited meanwhile.")
 
 
+def test_commit_mode_with_other_modified_files_commits_only_the_postmortems(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """An earlier step of the job left tracked files modified, and main moved meanwhile:
+    the rebase sets them aside and puts them back; only pmsync's files are committed."""
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "--quiet", str(workspace.remote), str(other))
+    (other / "NOTES.md").write_text("Notes added meanwhile.\n", encoding="utf-8")
+    git(other, "add", "NOTES.md")
+    git(other, "commit", "--quiet", "-m", "Add notes")
+    git(other, "push", "--quiet", "origin", "main")
+    human = workspace.remote_git("rev-parse", "main")
+    (workspace.checkout / "README.md").write_text("# Postmortems\n\nEdited by a build step.\n", encoding="utf-8")
+    (workspace.checkout / "pmsync.yaml").write_text(CONFIG + "# a comment a build step added\n", encoding="utf-8")
+
+    run = workspace.runner.run()
+
+    assert run.failed_step is None, run.logs
+    assert "rebasing the status commit" in run.logs["write-back"]
+    assert workspace.remote_git("rev-parse", "main~1") == human
+    changed = workspace.remote_git("diff", "--name-only", "main~1", "main").splitlines()
+    assert changed and all(re.fullmatch(r"postmortems/[^/]+\.md|pmsync\.state\.json", path) for path in changed)
+    assert workspace.remote_git("show", "main:README.md") == "# Postmortems"
+    # The other changes are back in the workspace, as the build step left them, and still not committed.
+    assert (workspace.checkout / "README.md").read_text(encoding="utf-8").endswith("Edited by a build step.\n")
+    status = git(workspace.checkout, "status", "--porcelain").splitlines()
+    assert sorted(line.strip() for line in status) == ["M README.md", "M pmsync.yaml"], status
+
+
 def test_offline_dry_run_needs_no_token_and_writes_nothing(workspace: Workspace) -> None:
     """What the CI job runs against examples/postmortems: no secret, no network, no commit."""
     workspace.runner.extra_env = {}  # no API URL either

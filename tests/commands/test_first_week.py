@@ -6,13 +6,21 @@ group headings that name the kind of work."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import select
+import signal
+import subprocess
+import sys
+import time
 from typing import Any
 
 import pytest
 
-from tests.commands.test_push import REPO, Env
+from tests.commands.test_push import REPO, Env, _child_env
 from tests.commands.test_push import env as env  # the fixture: a checkout and a repository in the double
+from tests.ghdouble import Fault
 from tests.helpers import run_cli
 
 IMPORTED = "2024-03-01-cache-stampede.md"
@@ -199,3 +207,310 @@ def test_prevent_and_detect_group_headings_set_kind_labels(env: Env) -> None:
     assert "kind:prevent" in env.titled("Cap concurrent refreshes per key").labels
     assert "kind:detect" in env.titled("Dashboard for refresh latency").labels
     assert not [label for label in env.titled("Write a runbook").labels if label.startswith("kind:")]
+
+
+# -- 5. conflicts are not silent ---------------------------------------------------------------------
+
+
+def conflicting(env: Env) -> tuple[int, int]:
+    """Two conflicts: a title retitled on both sides, and a state changed on both sides."""
+    imported(env)
+    assert run_cli(env.capsys, "sync").code == 0
+    titled = env.titled("Cap concurrent refreshes").number
+    closed = env.titled("Write a runbook for cache warmup").number
+    env.double.edit_issue(REPO, titled, title="Per-key refresh limit")
+    text = env.read(IMPORTED).decode()
+    text = text.replace("Cap concurrent refreshes per key", "Cap concurrent refreshes per cache key")
+    env.double.edit_issue(REPO, closed, state="closed", state_reason="not_planned")
+    text = text.replace("- [ ] Write a runbook for cache warmup", "- [x] Write a runbook for cache warmup")
+    env.write(IMPORTED, text.encode())
+    return titled, closed
+
+
+def test_a_conflict_is_reported_in_text_json_and_annotations_with_how_to_resolve(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titled, closed = conflicting(env)
+    documents = env.documents()
+    env.double.reset_log()
+    run = run_cli(env.capsys, "sync")
+    assert run.code == 0, run.err
+    assert env.double.writes() == [] and env.documents() == documents
+    lines = [line for line in run.err_lines if line.startswith("conflict: ")]
+    assert len(lines) == 2, run.err  # each once, though push and pull both see the state conflict
+    path = f"postmortems/{IMPORTED}"
+    assert lines[0].startswith(f"conflict: {path}:9: #{closed} is won't do on GitHub but the document says done")
+    assert lines[1].startswith(f"conflict: {path}:13: #{titled}: title changed on both sides; left as they are")
+    assert f"`pmsync sync --take document {path}:13`" in lines[1] and "--take github" in lines[1]
+
+    data = json.loads(run_cli(env.capsys, "sync", "--format", "json").out)
+    assert [(c["number"], c["line"]) for c in data["conflicts"]] == [(closed, 9), (titled, 13)]
+    assert all("pmsync sync --take" in c["resolve"] for c in data["conflicts"])
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    annotated = run_cli(env.capsys, "sync")
+    warnings = [line for line in annotated.err_lines if line.startswith("::warning ")]
+    assert len(warnings) == 2
+    assert warnings[1].startswith(f"::warning file={path},line=13,title=pmsync conflict::#{titled}: title changed")
+
+    failing = run_cli(env.capsys, "sync", "--fail-on-conflict")
+    assert failing.code == 1
+    assert env.double.writes() == [] and env.documents() == documents
+
+
+def test_take_resolves_the_conflicts_named_and_only_those(env: Env) -> None:
+    titled, closed = conflicting(env)
+    path = f"postmortems/{IMPORTED}"
+    env.double.reset_log()
+    run = run_cli(env.capsys, "sync", "--take", "document", f"{path}:13")
+    assert run.code == 0, run.err
+    assert env.issue(titled).title == "Cap concurrent refreshes per cache key"
+    assert env.issue(closed).state_reason == "not_planned"  # not named: still a conflict
+    assert [line for line in run.err_lines if line.startswith("conflict: ")] == [
+        line for line in run.err_lines if f"#{closed}" in line and line.startswith("conflict: ")
+    ]
+
+    run = run_cli(env.capsys, "sync", "--take", "github", f"#{closed}")
+    assert run.code == 0, run.err
+    assert env.issue(closed).state_reason == "not_planned"  # GitHub's side kept
+    text = env.read(IMPORTED).decode()
+    assert re.search(rf"- \[x\] Write a runbook for cache warmup .*· \[#{closed}\]\([^)]+\) · won't do", text), text
+
+    env.double.reset_log()
+    quiet = run_cli(env.capsys, "sync", "--fail-on-conflict")
+    assert quiet.code == 0, quiet.err
+    assert not [line for line in quiet.err_lines if "conflict" in line]
+    assert env.double.writes() == []
+
+
+def test_take_github_for_a_field_keeps_githubs_value_and_ends_the_conflict(env: Env) -> None:
+    titled, _ = conflicting(env)
+    env.double.reset_log()
+    assert run_cli(env.capsys, "sync", "--take", "github").code == 0
+    assert env.issue(titled).title == "Per-key refresh limit"
+    env.double.reset_log()
+    again = run_cli(env.capsys, "sync", "--fail-on-conflict")
+    assert again.code == 0, again.err
+    assert env.double.writes() == []
+    assert env.issue(titled).title == "Per-key refresh limit"
+
+
+# -- 6. runs from the wrong place ----------------------------------------------------------------------
+
+
+def git(env: Env, *args: str) -> str:
+    identity = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "-c", "commit.gpgsign=false"]
+    result = subprocess.run(["git", *identity, *args], cwd=env.root, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def committed(env: Env) -> Env:
+    imported(env)
+    git(env, "init", "--quiet", "--initial-branch=main")
+    git(env, "add", ".")
+    git(env, "commit", "--quiet", "-m", "Postmortems")
+    return env
+
+
+def test_pmsyncs_own_spans_are_not_uncommitted_changes(env: Env) -> None:
+    committed(env)
+    assert env.push().code == 0
+    run = run_cli(env.capsys, "sync")  # links written by the push, boxes by this sync: pmsync's own text
+    assert run.code == 0, run.err
+    assert run_cli(env.capsys, "sync").code == 0
+    assert "M postmortems/" in git(env, "status", "--porcelain")  # not committed yet: still fine
+
+
+@pytest.mark.parametrize("command", ["push", "sync"])
+def test_uncommitted_postmortem_edits_are_refused_unless_allowed(env: Env, command: str) -> None:
+    committed(env)
+    assert env.push().code == 0
+    env.replace(IMPORTED, "Dashboard for refresh latency", "Dashboard for refresh latency per region")
+    env.double.reset_log()
+    run = run_cli(env.capsys, command)
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == [
+        f"Error: refusing to {command}: postmortems/{IMPORTED} has uncommitted changes "
+        "(commit them first, or pass --allow-dirty)"
+    ]
+    assert env.double.requests == []  # nothing sent
+    allowed = run_cli(env.capsys, command, "--allow-dirty")
+    assert allowed.code == 0, allowed.err
+    assert env.titled("Dashboard for refresh latency per region")
+
+    # A box ticked by a person (its span still says open) is their edit, not pmsync's.
+    git(env, "commit", "--quiet", "-am", "Links and the edit")
+    text = env.read(IMPORTED).decode().replace("- [ ] Write a runbook", "- [x] Write a runbook")
+    text = text.replace("- Write a runbook", "- [x] Write a runbook")
+    env.write(IMPORTED, text.encode())
+    assert run_cli(env.capsys, command).code == 2
+
+
+def test_a_new_postmortem_not_yet_committed_is_refused(env: Env) -> None:
+    committed(env)
+    env.write("2024-05-01-new.md", b"# New\n\n## Action items\n\n- Add a canary @kwame\n")
+    run = env.push()
+    assert run.code == 2
+    assert "postmortems/2024-05-01-new.md has uncommitted changes" in run.err
+    assert env.issues() == []
+    assert env.push("--dry-run").code == 0  # reading the plan is always fine
+
+
+def test_a_branch_other_than_the_default_is_refused_unless_allowed(env: Env) -> None:
+    committed(env)
+    git(env, "checkout", "--quiet", "-b", "review/cache")
+    env.double.reset_log()
+    run = env.push()
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == [
+        "Error: refusing to push from review/cache: issues follow the default branch main "
+        "(switch to main, or pass --any-branch)"
+    ]
+    assert env.double.writes() == []
+    assert env.push("--any-branch").code == 0
+    assert len(env.issues()) == 3
+
+
+def test_in_actions_the_branch_check_uses_the_events_ref(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    committed(env)
+    git(env, "checkout", "--quiet", "--detach")  # as actions/checkout leaves a pull request's merge commit
+    event = env.root.parent / "event.json"
+    event.write_text(json.dumps({"repository": {"default_branch": "trunk"}}), encoding="utf-8")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_REF_NAME", "12/merge")
+    monkeypatch.setenv("GITHUB_BASE_REF", "trunk")
+    run = run_cli(env.capsys, "sync")
+    assert run.code == 2
+    assert run.err_lines == [
+        "Error: refusing to sync from a pull request into trunk: issues follow the default branch trunk "
+        "(switch to trunk, or pass --any-branch)"
+    ]
+    monkeypatch.delenv("GITHUB_BASE_REF")
+    monkeypatch.setenv("GITHUB_REF_NAME", "trunk")  # a scheduled run on the default branch
+    assert run_cli(env.capsys, "sync").code == 0
+    assert len(env.issues()) == 3
+
+
+# -- 7. confirm before writing, as gh does -------------------------------------------------------------
+
+
+def on_a_terminal(env: Env, *args: str, answer: bytes | None) -> tuple[int, str]:
+    """Run pmsync with a terminal as stdin and stderr; answer its question when it asks one."""
+    main, child_end = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmsync", *args],
+        cwd=env.root,
+        env=_child_env(env.double) | {"NO_COLOR": "1"},
+        stdin=child_end,
+        stdout=subprocess.DEVNULL,
+        stderr=child_end,
+    )
+    os.close(child_end)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break  # the child closed the terminal
+            if not chunk:
+                break
+            seen += chunk
+            if answer is not None and seen.rstrip().endswith(b"[y/N]:"):
+                os.write(main, answer)
+                answer = None
+        elif process.poll() is not None:
+            break
+    code = process.wait(timeout=30)
+    os.close(main)
+    return code, seen.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_on_a_terminal_push_asks_first_and_no_writes_nothing(env: Env) -> None:
+    imported(env)
+    documents = env.documents()
+    code, terminal = on_a_terminal(env, "push", answer=b"n\n")
+    assert "Create 3 issues in acme/postmortems? [y/N]:" in terminal, terminal
+    assert "create     'Write a runbook for cache warmup'" in terminal  # the plan, before the question
+    assert code == 2, terminal
+    assert "Error: cancelled: nothing was written" in terminal
+    assert env.double.writes() == [] and env.issues() == []
+    assert env.documents() == documents
+
+    code, terminal = on_a_terminal(env, "push", answer=b"y\n")
+    assert code == 0, terminal
+    assert len(env.issues()) == 3
+    env.replace(IMPORTED, "Dashboard for refresh latency", "Dashboard for refresh latency per region")
+    code, terminal = on_a_terminal(env, "sync", "--yes", answer=None)  # --yes: no question
+    assert code == 0 and "[y/N]" not in terminal, terminal
+    assert env.titled("Dashboard for refresh latency per region")
+
+
+def test_without_a_terminal_there_is_no_question(env: Env) -> None:
+    imported(env)
+    assert env.push().code == 0  # stdin is not a terminal under pytest
+    assert len(env.issues()) == 3
+
+
+def test_an_interrupt_says_what_was_already_done(env: Env) -> None:
+    imported(env)
+    env.double.inject(Fault(delay=1.0), at=3, match="issues/create")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "pmsync", "push"],
+        cwd=env.root,
+        env=_child_env(env.double),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not any(r.fault is not None for r in env.double.requests):
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130, err
+    assert "Error: interrupted: created #1–#2; their links are written" in err, err
+    assert "Traceback" not in err
+    text = env.read(IMPORTED).decode()
+    assert text.count(" · [#") == 2
+    assert env.push().code == 0  # the next run adopts the issue GitHub filed as the interrupt came
+    assert len(env.issues()) == 3 and env.read(IMPORTED).decode().count(" · [#") == 3
+
+
+# -- 8. orphans -----------------------------------------------------------------------------------------
+
+
+def test_orphans_are_listed_once_with_title_document_and_the_command_that_closes_them(env: Env) -> None:
+    imported(env)
+    assert env.push().code == 0
+    number = env.titled("Dashboard for refresh latency").number
+    lines = env.read(IMPORTED).decode().splitlines(keepends=True)
+    env.write(IMPORTED, "".join(line for line in lines if "Dashboard for refresh" not in line).encode())
+
+    run = env.push()
+    assert run.code == 0, run.err
+    orphan_lines = [line for line in run.out_lines if f"#{number}" in line]
+    assert len(orphan_lines) == 1, run.out
+    assert re.search(rf"orphan\s+#{number} 'Dashboard for refresh latency'", orphan_lines[0])
+    assert f"its item is no longer in postmortems/{IMPORTED}" in orphan_lines[0]
+    assert "None" not in run.out
+    assert (
+        f"1 issues track items no longer in their documents (#{number}): close them as not planned "
+        "with `pmsync sync --close-orphans`, or put the items back"
+    ) in run.err_lines
+    _, data = env.push_json()
+    (orphan,) = [a for a in data["actions"] if a["kind"] == "orphan"]
+    assert (orphan["number"], orphan["title"], orphan["path"]) == (
+        number,
+        "Dashboard for refresh latency",
+        f"postmortems/{IMPORTED}",
+    )
+
+    closed = run_cli(env.capsys, "sync", "--close-orphans")
+    assert closed.code == 0, closed.err
+    assert (env.issue(number).state, env.issue(number).state_reason) == ("closed", "not_planned")

@@ -293,6 +293,7 @@ def test_sync_and_pull_json_name_the_documents_written_and_the_items_changed(
         "dry_run": False,
         "changes": [],
         "conflicts": [],
+        "conflict_details": [],
         "out_of_date": ["postmortems/checkout.md"],
         "written": ["postmortems/checkout.md"],
         "not_written": [],

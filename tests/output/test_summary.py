@@ -114,3 +114,32 @@ def test_the_log_of_a_plan_overdue_and_report() -> None:
     )
     report = {"overall": {"items": 3, "done": 1}}
     assert log_text(RunRecord("report", 0, "", data=report)) == "items: 3, done: 1\n"
+
+
+def test_conflicts_and_orphans_each_once_with_how_to_resolve_orphans_collapsed() -> None:
+    conflict = {
+        "path": "pm/a.md",
+        "line": 3,
+        "number": 5,
+        "message": "#5: title changed on both sides; left as they are",
+        "resolve": "keep the document's side with `pmsync sync --take document pm/a.md:3`, or GitHub's with "
+        "`pmsync sync --take github pm/a.md:3`",
+    }
+    actions = [
+        _action("conflict", 5, detail="title changed on both sides"),
+        _action("orphan", 9, line=None, title="Old item | gone", detail="its item is no longer in pm/a.md"),
+    ]
+    pulled = {"changes": [], "conflicts": [], "conflict_details": [conflict]}  # the pull saw it too
+    record = RunRecord("sync", 0, "", Counts(), _plan(actions, conflicts=[conflict], pull=pulled))
+
+    text = summary_markdown(record)
+
+    assert text.count("#5") == 1 and "| conflict |" not in text
+    assert "> [!WARNING]\n> 1 conflicts: the item and its issue both changed, so neither was touched." in text
+    assert "`pmsync sync --take document pm/a.md:3`" in text
+    assert (
+        "<details><summary>1 orphaned issues: their items were removed from the documents</summary>\n\n"
+        "- #9 Old item \\| gone (`pm/a.md`)\n\n"
+        "Close them as not planned with `pmsync sync --close-orphans`, or put the items back.\n\n</details>"
+    ) in text
+    assert "None" not in text
