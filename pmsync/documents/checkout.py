@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from pmsync.documents import tables
 from pmsync.links import blank_status_tables, find_spans
 from pmsync.model import IssueState
 
@@ -70,7 +71,18 @@ def _same_but_pmsyncs(head: str, current: str) -> bool:
     old_text, _ = _unboxed(old)
     new_text, mark = _unboxed(new)
     agrees = mark is not None and (state is None or (mark == "x") == (state != "open"))
-    return old_text == new_text and agrees
+    return (old_text == new_text and agrees) or _status_cell_only(old, new, state)
+
+
+def _status_cell_only(old: str, new: str, state: IssueState | None) -> bool:
+    """Rows that differ only in a status cell pull wrote ("Done" beside a done span)."""
+    old_cells, new_cells = tables.cells(old), tables.cells(new)
+    if state is None or not new_cells or len(old_cells) != len(new_cells):
+        return False
+    for (a, b), (c, d) in zip(old_cells, new_cells, strict=True):
+        if old[a:b].strip() != new[c:d].strip() and new[c:d].strip() != tables.STATUS_WORDS[state]:
+            return False
+    return True
 
 
 def uncommitted(paths: Sequence[str], cwd: Path) -> list[str]:

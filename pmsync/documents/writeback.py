@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pmsync.documents.tables import set_cell
 from pmsync.links import Status, find_spans, render
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -30,6 +31,13 @@ class SpanEdit:
 class BoxEdit:
     line: int  # 1-based line of a list item's bullet
     checked: bool  # the task box to show: [x] or [ ]
+
+
+@dataclass(frozen=True)
+class CellEdit:
+    line: int  # 1-based line of a table row
+    column: int  # 0-based status column
+    words: str  # the state to show there: "Open", "Done", "Won't do"
 
 
 _BULLET = re.compile(r"^(?P<lead>(?:[ \t]*>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)(?P<box>\[[ xX]?\][ \t]?)?")
@@ -93,7 +101,7 @@ def edit_line(line: str, edit: SpanEdit) -> str:
     return line[:cut] + text + line[cut:]
 
 
-Edit = SpanEdit | BoxEdit
+Edit = SpanEdit | BoxEdit | CellEdit
 
 
 def apply_edits(data: bytes, edits: Sequence[Edit], replacements: Sequence[tuple[int, int, list[str]]] = ()) -> bytes:
@@ -127,7 +135,12 @@ def apply_edits(data: bytes, edits: Sequence[Edit], replacements: Sequence[tuple
         bom = raw.startswith(b"\xef\xbb\xbf")
         text = raw[3:].decode("utf-8", "surrogateescape") if bom else raw.decode("utf-8", "surrogateescape")
         for edit in line_edits:
-            text = edit_box(text, edit.checked) if isinstance(edit, BoxEdit) else edit_line(text, edit)
+            if isinstance(edit, BoxEdit):
+                text = edit_box(text, edit.checked)
+            elif isinstance(edit, CellEdit):
+                text = set_cell(text, edit.column, edit.words)
+            else:
+                text = edit_line(text, edit)
         out += (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogateescape") + data[content_end:end]
     return bytes(out)
 

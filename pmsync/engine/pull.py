@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pmsync.documents.writeback import BoxEdit, Edit, SpanEdit
+from pmsync.documents.tables import STATUS_WORDS, cell_state, cell_text, status_column
+from pmsync.documents.writeback import BoxEdit, CellEdit, Edit, SpanEdit
 from pmsync.engine.plan import STATE_WORDS, Conflict, Side, Take, document_state, owner_login, remote_state, resolution
 from pmsync.github.content import imported_on
 from pmsync.github.index import IssueIndex
@@ -114,6 +115,10 @@ def plan_document(
                 SpanEdit(item.anchor_line, Status(issue.number, url, shown, closed, assignee), item.cell)
             )
             update.changed_items.append(f"{item.line}: #{issue.number} {(shown or 'linked').replace('_', ' ')}")
+        if item.cell is not None and shown is not None and shown != item.agreed_state:
+            cell = _status_cell(item, lines, shown)
+            if cell is not None:
+                update.edits.append(cell)
         if settings.task_lists and item.list_entry and shown is not None:
             checked = shown != "open"
             if item.checkbox is not checked:
@@ -121,6 +126,18 @@ def plan_document(
     if settings.status_table:
         update.table = _status_table(lines, rows, settings)
     return update
+
+
+def _status_cell(item: Item, lines: list[str], shown: IssueState) -> CellEdit | None:
+    """The Status column's words, when GitHub's state changed and they no longer say it."""
+    if item.line > len(lines):
+        return None
+    column = status_column(lines, item.line)
+    text = cell_text(lines[item.line - 1], column) if column is not None else None
+    said = cell_state(text) if column is not None and text is not None else None
+    if column is None or said is None or said == shown:
+        return None  # no Status column, words that name no state, or words that already agree
+    return CellEdit(item.line, column, STATUS_WORDS[shown])
 
 
 def _status_table(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.commands.test_push import REPO, Env, _child_env
+from tests.commands.test_push import REPO, WEBHOOK, Env, _child_env
 from tests.commands.test_push import env as env  # the fixture: a checkout and a repository in the double
 from tests.ghdouble import Fault
 from tests.helpers import run_cli
@@ -514,3 +514,37 @@ def test_orphans_are_listed_once_with_title_document_and_the_command_that_closes
     closed = run_cli(env.capsys, "sync", "--close-orphans")
     assert closed.code == 0, closed.err
     assert (env.issue(number).state, env.issue(number).state_reason) == ("closed", "not_planned")
+
+
+# -- 10. tables with a status column ---------------------------------------------------------------------
+
+
+def test_a_status_column_holds_the_status_under_the_three_way_rules(env: Env) -> None:
+    env.setup(WEBHOOK)
+    git(env, "init", "--quiet", "--initial-branch=main")
+    git(env, "add", ".")
+    git(env, "commit", "--quiet", "-m", "Postmortem")
+    assert env.push().code == 0
+    ceiling = env.number_of(WEBHOOK, "Raise the worker autoscaling ceiling")
+    retries = env.number_of(WEBHOOK, "Move retries to a separate queue")
+    git(env, "add", ".")
+    git(env, "commit", "--quiet", "-m", "Postmortem with links")
+
+    # Closed on GitHub: pull writes it into the Status cell, not beside the author's "Open".
+    env.double.edit_issue(REPO, ceiling, state="closed", state_reason="completed")
+    assert run_cli(env.capsys, "sync").code == 0
+    row = next(line for line in env.read(WEBHOOK).decode().splitlines() if f"[#{ceiling}]" in line)
+    assert re.search(rf"\| P2 \| Done · \[#{ceiling}\]\([^)]+\) · done \d{{4}}-\d\d-\d\d \|$", row), row
+    assert "Open" not in row
+    # A cell whose words already agree ("In progress" for an open issue) is left as written.
+    assert f"| In progress · [#{retries}]" in env.read(WEBHOOK).decode()
+    # pmsync's own cell is not an uncommitted change: the next sync runs.
+    assert run_cli(env.capsys, "sync").code == 0
+
+    # The author writing "Done" in the cell closes the issue, as ticking a box does.
+    env.replace(WEBHOOK, f"| In progress · [#{retries}]", f"| Done · [#{retries}]")
+    git(env, "commit", "--quiet", "-am", "Retries done")
+    assert run_cli(env.capsys, "sync").code == 0
+    assert (env.issue(retries).state, env.issue(retries).state_reason) == ("closed", "completed")
+    row = next(line for line in env.read(WEBHOOK).decode().splitlines() if f"[#{retries}]" in line)
+    assert re.search(rf"\| Done · \[#{retries}\]\([^)]+\) · done \d{{4}}-\d\d-\d\d \|$", row), row

@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pmsync.config import Config
-from pmsync.documents.writeback import BoxEdit, Edit, SpanEdit, apply_edits
+from pmsync.documents.tables import set_cell
+from pmsync.documents.writeback import BoxEdit, CellEdit, Edit, SpanEdit, apply_edits
 from pmsync.engine.pull import PullSettings, plan_document
 from pmsync.extract import extract_document
 from pmsync.extract.text import decode
@@ -229,9 +230,12 @@ def assert_only_owned_changes(
         assert new.startswith(b"\xef\xbb\xbf"), "the BOM was lost"
     spans: dict[int, list[Status | None]] = {}
     boxes: set[int] = set()
+    cells: dict[int, list[CellEdit]] = {}
     for edit in edits:
         if isinstance(edit, SpanEdit):
             spans.setdefault(edit.line - 1, []).append(edit.status)
+        elif isinstance(edit, CellEdit):  # a table's Status column: pmsync's words there too
+            cells.setdefault(edit.line - 1, []).append(edit)
         else:
             boxes.add(edit.line - 1)
     start, stop, rows = table if table else (-1, -1, [])
@@ -245,7 +249,7 @@ def assert_only_owned_changes(
             generated = new[cursor:found].decode("utf-8", "surrogateescape")
             assert [r for r in rows if r] == [r for r in re.split(r"\r\n|\r|\n", generated) if r]
             cursor = found
-        if index not in spans and index not in boxes:
+        if index not in spans and index not in boxes and index not in cells:
             after = new[cursor : cursor + len(before)]
             assert after == before, f"line {index + 1} changed: {before!r} -> {after!r}"
             cursor += len(before)
@@ -270,6 +274,8 @@ def assert_only_owned_changes(
         if index in boxes:
             want = _unboxed(want)
             candidates = [_unboxed(c) for c in candidates]
+        for cell in cells.get(index, []):
+            want = set_cell(want, cell.column, cell.words)
         assert want in candidates, f"line {index + 1}: {text_before!r} -> {text_after!r}"
     assert cursor == len(new), f"bytes added at the end: {new[cursor:]!r}"
 
