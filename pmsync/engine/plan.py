@@ -98,7 +98,7 @@ class Take:
 
 
 def _same_file(path: str, named: str) -> bool:
-    path, named = path.replace("\\", "/").lstrip("./"), named.replace("\\", "/").lstrip("./")
+    path, named = path.replace("\\", "/").removeprefix("./"), named.replace("\\", "/").removeprefix("./")
     return path == named or path.endswith("/" + named)
 
 
