@@ -59,6 +59,18 @@ class Draft:
     list_entry: bool = False
     checkbox: bool | None = None
     tags: dict[str, str] = field(default_factory=dict)  # priority / kind / issue written as a prefix
+    # What the scorer reads about where the candidate stands (see extract/features.py).
+    origin: str = ""  # entry, label, row, line, prose, heading, paragraph-label, marked
+    rule_mode: str = ""  # the section's mode by its title: strong, weak or none
+    section_kind: str = ""  # the section's kind by its title words
+    section_line: int = -1
+    block: int = -1  # first line of the top-level block it came from: its siblings share it
+    after_intro: bool = False  # follows a forward-looking intro ("the following measures will be taken:")
+    reported: bool = False  # a report of shipped work in a list that also holds plans
+    closing: bool = False  # prose after the listed items of its section
+    commits: bool = False  # heading items: a paragraph under it commits to work
+    covers: bool = False  # taken as an item, it stands for every candidate within its lines
+    heading_words: tuple[str, ...] = ()  # words of its section's title and its ancestors'
 
     @property
     def body(self) -> str:
@@ -196,18 +208,39 @@ def _accepts(sentence: str, mode: Mode, *, prose: bool) -> bool:
 
 
 class ItemCollector:
-    def __init__(self, root: Section) -> None:
+    """Candidates of a document. `permissive` reads every section as a follow-up
+    section and leaves the decision to the scorer; each candidate records what
+    its section's title alone would have said (`rule_mode`)."""
+
+    def __init__(self, root: Section, *, permissive: bool = False) -> None:
         self.root = root
+        self.permissive = permissive
         self.has_followup = any(s.effective_kind is SectionKind.FOLLOWUP for s in root.walk())
 
     def collect(self) -> list[Draft]:
         drafts: list[Draft] = []
         for section in self.root.walk():
-            mode = self._mode(section)
-            if mode is Mode.STRONG and self._is_heading_item(section):
-                drafts.extend(self._heading_item(section))
-                continue
-            drafts.extend(self._blocks(section.blocks, mode, section))
+            rule_mode = self._mode(section)
+            mode = Mode.STRONG if self.permissive else rule_mode
+            if self.permissive:
+                # The heading-as-item reading competes with the sentence reading of its
+                # paragraphs; the scorer picks one (see `covers`).
+                found = self._blocks(section.blocks, mode, section, rule_mode)
+                if self._may_be_heading_item(section):
+                    found = self._heading_item(section) + found
+            elif mode is Mode.STRONG and self._is_heading_item(section):
+                found = self._heading_item(section)
+            else:
+                found = self._blocks(section.blocks, mode, section, rule_mode)
+            kind = section.effective_kind.value
+            words = _heading_words(section)
+            for draft in found:
+                draft.heading_words = words
+                draft.rule_mode = rule_mode.value if rule_mode else "none"
+                draft.section_kind = kind
+                parent = section.parent
+                draft.section_line = parent.line if draft.covers and parent is not None else section.line
+            drafts.extend(found)
         drafts.sort(key=lambda d: (d.line, d.anchor))
         return drafts
 
@@ -246,6 +279,17 @@ class ItemCollector:
             return False
         return any(is_future(p.text) for p in paragraphs) or classify(title) is Cue.IMPERATIVE
 
+    def _may_be_heading_item(self, section: Section) -> bool:
+        """A titled leaf section under a titled parent, holding paragraphs only."""
+        if section.children or not section.blocks or section.parent is None or section.parent.title is None:
+            return False
+        content = [b for b in section.blocks if b.kind not in ("html", "quote", "hr")]
+        words = len(_SENTENCE_WORDS.findall(section.title or ""))
+        if not content or not 0 < words <= 12 or any(b.kind != "paragraph" for b in content):
+            return False
+        # Paragraphs of prose: a block of separate lines holds items of its own.
+        return not any(len(b.lines) > 1 and _is_line_block([line.strip() for line in b.lines]) for b in content)
+
     def _heading_item(self, section: Section) -> list[Draft]:
         paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
         parent = section.parent
@@ -260,10 +304,17 @@ class ItemCollector:
                 section=section.title,
                 text=[_clean(p.text) for p in paragraphs],
                 label=True,
+                origin="heading",
+                covers=True,
+                cue=classify(section.title or ""),
+                block=-2,
+                commits=any(is_future(p.text) for p in paragraphs),
             )
         ]
 
-    def _blocks(self, blocks: list[Block], mode: Mode | None, section: Section) -> list[Draft]:
+    def _blocks(
+        self, blocks: list[Block], mode: Mode | None, section: Section, rule_mode: Mode | None = None
+    ) -> list[Draft]:
         out: list[Draft] = []
         forward_intro = False
         previous: list[Draft] = []
@@ -273,7 +324,7 @@ class ItemCollector:
             if block_mode is None and forward_intro and section.effective_kind is not SectionKind.NEGATIVE:
                 block_mode = Mode.STRONG
             group = self._group(section, block_mode) if block_mode else None
-            if mode is None and block_mode is not None:
+            if (rule_mode if self.permissive else mode) is None and forward_intro:
                 group = section.title  # a list introduced as follow-up work outside a follow-up section
             found: list[Draft] = []
             if block.kind == "list":
@@ -285,6 +336,8 @@ class ItemCollector:
                     continue
                 found = self._list(block, block_mode, group, section) if block_mode else self._marked(block)
                 listed = listed or bool(found)
+                for draft in found:
+                    draft.after_intro = forward_intro
             elif block.kind == "table" and block_mode is Mode.STRONG:
                 found = self._table(block, group, section)
                 listed = listed or bool(found)
@@ -300,6 +353,7 @@ class ItemCollector:
                     found = self._marked(block)
                 if intro:
                     forward_intro = True
+                    _mark_block(found, block.line)
                     out.extend(found)
                     previous = found or previous
                     continue
@@ -310,6 +364,7 @@ class ItemCollector:
                 taken = {d.line for d in found}
                 found.extend(d for d in self._marked(block) if d.line not in taken)
             forward_intro = False
+            _mark_block(found, block.line)
             out.extend(found)
             previous = found or previous
         if mode is Mode.STRONG and section.title and _COMPLETED_SECTION.search(section.title):
@@ -341,7 +396,7 @@ class ItemCollector:
                     drafts.extend(d for d in extra if d.cue not in (Cue.PAST, Cue.STATEMENT))
             drafts.sort(key=lambda d: d.line)
         # Reports mixed with plans are judged over the whole list, groups included.
-        return drafts if nested else _drop_reports(drafts)
+        return drafts if nested else _drop_reports(drafts, keep=self.permissive)
 
     def _entry(self, entry: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
         children = entry.children
@@ -366,7 +421,9 @@ class ItemCollector:
         draft: Draft | None
         if label is not None:
             text = [_clean(description), *_block_text(details)]
-            draft = Draft(_title(label), entry.line, entry.end, anchor, group, section.title, text, label=True)
+            draft = Draft(
+                _title(label), entry.line, entry.end, anchor, group, section.title, text, label=True, origin="label"
+            )
             draft.cue = classify(draft.body) if draft.body else Cue.NOUN
             if mode is Mode.WEAK and not _weak_label_accepted(label, draft.body):
                 draft = None
@@ -376,6 +433,7 @@ class ItemCollector:
                 draft.text.extend(_block_text(details))
         out: list[Draft] = []
         if draft is not None:
+            draft.origin = draft.origin or "entry"
             draft.source = lead
             draft.list_entry = True
             draft.checkbox = checked
@@ -460,6 +518,7 @@ class ItemCollector:
                 section.title,
                 [_clean(description)],
                 label=True,
+                origin="paragraph-label",
             )
             draft.cue = classify(_clean(description))
             if mode is Mode.WEAK and not _weak_label_accepted(label, _clean(description)):
@@ -469,10 +528,14 @@ class ItemCollector:
             return [draft]
         lines = [line.strip() for line in block.lines]
         if len(lines) > 1 and _is_line_block(lines):
-            return _drop_reports(self._line_block(block, lines, mode, group, section))
-        if after_items and mode is Mode.STRONG and not (len(lines) == 1 and is_imperative(lines[0])):
+            return _drop_reports(self._line_block(block, lines, mode, group, section), keep=self.permissive)
+        closing = after_items and mode is Mode.STRONG and not (len(lines) == 1 and is_imperative(lines[0]))
+        if closing and not self.permissive:
             return []  # prose after the listed items closes the section ("In conclusion, ...")
-        return self._prose(block, mode, group, section)
+        drafts = self._prose(block, mode, group, section)
+        for draft in drafts:
+            draft.closing = closing
+        return drafts
 
     def _line_block(
         self, block: Block, lines: list[str], mode: Mode, group: str | None, section: Section
@@ -490,6 +553,7 @@ class ItemCollector:
             if draft is not None:
                 if draft.cue is Cue.STATEMENT and mode is Mode.STRONG and not is_future(line):
                     continue
+                draft.origin = "line"
                 drafts.append(draft)
         return drafts
 
@@ -509,7 +573,7 @@ class ItemCollector:
                 single and mode is Mode.STRONG and cue in (Cue.NOUN, Cue.IMPERATIVE)
             )
             if accepted and not (drafts and starts_with_connective(sentence)):
-                draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue)
+                draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue, origin="prose")
                 draft.done = reports_done(sentence)
                 drafts.append(draft)
             elif drafts:
@@ -530,7 +594,9 @@ class ItemCollector:
                 match = _MARKED.match(line)
                 if match:
                     number = block.line + offset
-                    drafts.append(Draft(_title(match["rest"]), number, number + 1, number, None, None, source=line))
+                    drafts.append(
+                        Draft(_title(match["rest"]), number, number + 1, number, None, None, source=line, origin="marked")
+                    )
         for child in block.children:
             drafts.extend(self._marked(child))
         return drafts
@@ -588,15 +654,38 @@ def _line_at(starts: list[int], position: int) -> int:
     return line
 
 
-def _drop_reports(drafts: list[Draft]) -> list[Draft]:
+_TITLE_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _heading_words(section: Section) -> tuple[str, ...]:
+    words: set[str] = set()
+    node: Section | None = section
+    while node is not None:
+        if node.title:
+            words.update(word[:6] for word in _TITLE_WORD.findall(node.title.lower()))
+        node = node.parent
+    return tuple(sorted(words))
+
+
+def _mark_block(drafts: list[Draft], line: int) -> None:
+    for draft in drafts:
+        if draft.block < 0:
+            draft.block = line
+
+
+def _drop_reports(drafts: list[Draft], *, keep: bool = False) -> list[Draft]:
     """In a list that mixes plans with reports of work already shipped
     ('Added a flag', 'Fixed a bug', 'Working on sync'), only the plans are items.
-    A list of nothing but reports (a 'completed' list) keeps them, done."""
+    A list of nothing but reports (a 'completed' list) keeps them, done.
+    With `keep`, the reports stay as candidates, marked for the scorer."""
     plain = [d for d in drafts if not d.label]
     has_past = any(d.cue is Cue.PAST for d in plain)
     has_other = any(d.cue is not Cue.PAST for d in plain)
     if has_past and has_other:
-        return [d for d in drafts if d.label or d.cue not in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)]
+        reports = [d for d in drafts if not d.label and d.cue in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)]
+        for draft in reports:
+            draft.reported = True
+        return drafts if keep else [d for d in drafts if not d.reported]
     return drafts
 
 
@@ -643,7 +732,7 @@ def _row_draft(row: Row, roles: dict[str, int], group: str | None, section: Sect
     if not title or _PLACEHOLDER.match(title):
         return None
     cells = {role: _clean(cell(role)) for role in roles if role != "title" and cell(role).strip()}
-    draft = Draft(title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN)
+    draft = Draft(title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN, origin="row")
     draft.source = " | ".join(row.cells)
     draft.cell = roles.get("issue", roles.get("status", roles["title"]))
     status = " ".join(cells.get(role, "") for role in ("status", "issue"))
