@@ -138,6 +138,19 @@ def looks_like_list(lines: list[str]) -> bool:
     return bool(_LIST_LINE.match(content[0])) and starts * 3 >= len(content)
 
 
+_TEXT_LINE = re.compile(r"^\s*[^\W\d_][^\s=(){};<>$|\\]*(?:\s+\S+){2,}")
+_CODE_HINT = re.compile(r"[{};]\s*$|^\s*(?:\$|#!|//|/\*|<\w+)|\b(?:def|return|import|function|sudo|echo)\b|==|=>|->|::")
+
+
+def looks_like_text(lines: list[str]) -> bool:
+    """Indented lines of words, not code: authors indent plain text by four spaces,
+    which CommonMark reads as a code block."""
+    content = [line for line in lines if line.strip()]
+    if not content or any(_CODE_HINT.search(line) for line in content):
+        return False
+    return sum(1 for line in content if _TEXT_LINE.match(line)) * 10 >= len(content) * 8
+
+
 def dedent(lines: list[str]) -> str:
     expanded = [line.expandtabs(4) for line in lines]
     widths = [len(line) - len(line.lstrip()) for line in expanded if line.strip()]

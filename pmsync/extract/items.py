@@ -359,7 +359,11 @@ class ItemCollector:
                     continue
             elif block.kind == "quote" and block_mode is not Mode.STRONG:
                 found = self._marked(block)
-            if block_mode is Mode.WEAK and block.kind in ("list", "paragraph"):
+            if self.permissive and block.kind in ("list", "paragraph", "quote"):
+                # A line marked "Action point:" is its own candidate, titled without the mark.
+                marked = {d.line: d for d in self._marked(block)}
+                found = [marked.pop(d.line, d) for d in found] + list(marked.values())
+            elif block_mode is Mode.WEAK and block.kind in ("list", "paragraph"):
                 # Outside follow-up sections a line marked "TODO:" counts however it is written.
                 taken = {d.line for d in found}
                 found.extend(d for d in self._marked(block) if d.line not in taken)
@@ -415,6 +419,13 @@ class ItemCollector:
 
         if label is not None and not description and len(nested) >= 2:
             return self._group_entries(rest, mode, _title(label), section)
+        if label is not None and lead_block is not None and not nested:
+            lines = [line.strip() for line in description.split("\n")]
+            if len(lines) >= 2 and _is_line_block(lines):
+                # "* **Fixes:**" over unindented lines: a group whose lines are its items.
+                first = lead_block.end - len(lines)
+                block = Block("paragraph", first, lead_block.end, text="\n".join(lines))
+                return self._line_block(block, lines, mode, _title(label), section)
         if label is None and nested and _is_group_name(_clean(lead), len(nested)):
             return self._group_entries(rest, mode, _title(lead), section)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pmsync.extract.blocks import Block, looks_like_list, reparse_lines
+from pmsync.extract.blocks import Block, looks_like_list, looks_like_text, reparse_lines
 from pmsync.extract.language import Cue, classify
 from pmsync.extract.vocabulary import SectionKind, Vocabulary, normalize_title
 
@@ -145,7 +145,7 @@ def _events(blocks: list[Block], vocabulary: Vocabulary) -> Iterator[Block | _He
             yield _Head(block.text.strip(), block.level, block.line)
         elif block.kind == "paragraph":
             yield from _split_paragraph(block, vocabulary)
-        elif block.kind == "code" and not block.fenced and looks_like_list(block.lines):
+        elif block.kind == "code" and not block.fenced and (looks_like_list(block.lines) or looks_like_text(block.lines)):
             yield from _events(reparse_lines(block.lines, block.line), vocabulary)
         else:
             yield block
