@@ -10,7 +10,7 @@ diagnostics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -19,8 +19,9 @@ from pmsync.extract.features import Features, describe
 from pmsync.extract.fields import FieldContext, build_items
 from pmsync.extract.items import Draft, ItemCollector
 from pmsync.extract.metadata import blank_front_matter, build_incident, read_front_matter
+from pmsync.extract.overrides import Overrides, strip_overrides
 from pmsync.extract.scorer import Scorer
-from pmsync.extract.sections import build_sections
+from pmsync.extract.sections import Section, build_sections
 from pmsync.extract.text import decode
 from pmsync.links import blank_status_tables, strip_spans
 from pmsync.model import Diagnostic, Incident, Postmortem
@@ -41,6 +42,8 @@ class Candidates:
     features: list[Features]
     context: FieldContext
     diagnostics: list[Diagnostic]
+    overrides: Overrides = field(default_factory=Overrides)
+    sections: Section | None = None  # the outline, for --explain
 
 
 @cache
@@ -55,6 +58,7 @@ def read_candidates(path: str, data: bytes, config: Config) -> Candidates:
     if matter.error:
         diagnostics.append(Diagnostic(path, 1, "warning", "front-matter", matter.error))
     text, spans = strip_spans(blank_status_tables(blank_front_matter(decoded.text, matter)))
+    text, overrides = strip_overrides(text)
     blocks, env = parse(text)
     root = build_sections(blocks, config.vocabulary)
     incident = build_incident(path, root, blocks, text, matter.data)
@@ -67,21 +71,23 @@ def read_candidates(path: str, data: bytes, config: Config) -> Candidates:
         spans=spans,
         lines=lines,
     )
-    return Candidates(path, incident, drafts, describe(drafts, len(lines)), context, diagnostics)
+    features = describe(drafts, len(lines))
+    return Candidates(path, incident, drafts, features, context, diagnostics, overrides, root)
 
 
 def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
-    kept = [
-        draft
-        for draft, features in zip(candidates.drafts, candidates.features, strict=True)
-        if scorer.score(features) > scorer.threshold
-    ]
+    overrides = candidates.overrides
+    kept: list[Draft] = []
+    for draft, features in zip(candidates.drafts, candidates.features, strict=True):
+        forced = overrides.decision(draft)  # the author's override wins over the score
+        if scorer.score(features) > scorer.threshold if forced is None else forced:
+            kept.append(draft)
     items = build_items(_without_covered(kept), candidates.context)
     return Postmortem(
         path=candidates.path,
         incident=candidates.incident,
         items=tuple(items),
-        diagnostics=tuple(candidates.diagnostics),
+        diagnostics=(*candidates.diagnostics, *overrides.diagnostics(candidates.path, candidates.drafts)),
     )
 
 
@@ -90,7 +96,7 @@ def _without_covered(kept: list[Draft]) -> list[Draft]:
     ranges = [(d.line, d.end) for d in kept if d.covers]
     if not ranges:
         return kept
-    return [d for d in kept if d.covers or not any(start <= d.line < end for start, end in ranges)]
+    return [d for d in kept if d.covers or d.origin == "marked" or not any(start <= d.line < end for start, end in ranges)]
 
 
 def extract_document(path: str, data: bytes, config: Config) -> Postmortem:

@@ -76,8 +76,9 @@ def _own(draft: Draft, cue: Cue, position: float) -> Features:
         "has-text": bool(draft.body),
     }
     found.update({name: 1.0 for name, on in flags.items() if on})
-    for word in draft.heading_words:
-        found[f"heading:{word}"] = 1.0
+    if flags["commits"]:
+        found[f"commits&mode={draft.rule_mode}"] = 1.0
+        found[f"commits&origin={draft.origin}"] = 1.0
     return found
 
 

@@ -70,7 +70,6 @@ class Draft:
     closing: bool = False  # prose after the listed items of its section
     commits: bool = False  # heading items: a paragraph under it commits to work
     covers: bool = False  # taken as an item, it stands for every candidate within its lines
-    heading_words: tuple[str, ...] = ()  # words of its section's title and its ancestors'
 
     @property
     def body(self) -> str:
@@ -233,9 +232,7 @@ class ItemCollector:
             else:
                 found = self._blocks(section.blocks, mode, section, rule_mode)
             kind = section.effective_kind.value
-            words = _heading_words(section)
             for draft in found:
-                draft.heading_words = words
                 draft.rule_mode = rule_mode.value if rule_mode else "none"
                 draft.section_kind = kind
                 parent = section.parent
@@ -663,19 +660,6 @@ def _line_at(starts: list[int], position: int) -> int:
         if start <= position:
             line = index
     return line
-
-
-_TITLE_WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-def _heading_words(section: Section) -> tuple[str, ...]:
-    words: set[str] = set()
-    node: Section | None = section
-    while node is not None:
-        if node.title:
-            words.update(word[:6] for word in _TITLE_WORD.findall(node.title.lower()))
-        node = node.parent
-    return tuple(sorted(words))
 
 
 def _mark_block(drafts: list[Draft], line: int) -> None:
