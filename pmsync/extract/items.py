@@ -282,26 +282,29 @@ class ItemCollector:
             return False
         content = [b for b in section.blocks if b.kind not in ("html", "quote", "hr")]
         words = len(_SENTENCE_WORDS.findall(section.title or ""))
-        if not content or not 0 < words <= 12 or any(b.kind != "paragraph" for b in content):
+        if not content or not 0 < words <= 12 or content[0].kind != "paragraph":
+            return False
+        if any(b.kind not in ("paragraph", "list") for b in content):
             return False
         # Paragraphs of prose: a block of separate lines holds items of its own.
         return not any(len(b.lines) > 1 and _is_line_block([line.strip() for line in b.lines]) for b in content)
 
     def _heading_item(self, section: Section) -> list[Draft]:
         paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
+        details = [b for b in section.blocks if b.kind == "list"]
         parent = section.parent
         group = self._group(parent, Mode.STRONG) if parent is not None else None
         return [
             Draft(
                 title=_title(section.title or ""),
                 line=section.line,
-                end=paragraphs[-1].end,
+                end=max(b.end for b in section.blocks),
                 anchor=section.line,
                 group=group,
                 section=section.title,
-                text=[_clean(p.text) for p in paragraphs],
+                text=[_clean(p.text) for p in paragraphs] + _block_text(details),
                 label=True,
-                origin="heading",
+                origin="heading-list" if details else "heading",
                 covers=True,
                 cue=classify(section.title or ""),
                 block=-2,
@@ -401,6 +404,8 @@ class ItemCollector:
 
     def _entry(self, entry: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
         children = entry.children
+        if len(children) == 1 and children[0].kind == "list" and len(children[0].children) == 1:
+            return self._entry(children[0].children[0], mode, group, section)  # "- 1. text": one entry
         lead_block = children[0] if children and children[0].kind in ("paragraph", "heading") else None
         rest = children[1:] if lead_block else children
         lead = lead_block.text if lead_block else ""
