@@ -119,8 +119,10 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     positives = sum(sum(ex.positive) for ex in examples)
-    print(f"{len(examples)} documents, {payload['examples']} candidates ({positives} items): "
-          f"{len(weights)} weights written to {args.out}")
+    print(
+        f"{len(examples)} documents, {payload['examples']} candidates ({positives} items): "
+        f"{len(weights)} weights written to {args.out}"
+    )
     if not math.isfinite(sum(weights.values())):
         sys.exit("training diverged")
 

@@ -29,7 +29,7 @@ from pmsync.model import Diagnostic, Incident, Postmortem
 if TYPE_CHECKING:
     from pmsync.config import Config
 
-__all__ = ["Candidates", "default_scorer", "decide", "extract_document", "read_candidates"]
+__all__ = ["Candidates", "decide", "default_scorer", "extract_document", "read_candidates"]
 
 
 @dataclass
@@ -62,8 +62,8 @@ def read_candidates(path: str, data: bytes, config: Config) -> Candidates:
     blocks, env = parse(text)
     root = build_sections(blocks, config.vocabulary)
     incident = build_incident(path, root, blocks, text, matter.data)
-    drafts = ItemCollector(root, permissive=True).collect()
     lines = text.split("\n")
+    drafts = ItemCollector(root, lines).collect()
     context = FieldContext(
         incident_date=incident.date,
         references={str(k).upper(): v for k, v in env.get("references", {}).items()},
@@ -80,6 +80,8 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
     kept: list[Draft] = []
     for draft, features in zip(candidates.drafts, candidates.features, strict=True):
         forced = overrides.decision(draft)  # the author's override wins over the score
+        if forced is None and draft.origin == "marked":
+            forced = True  # "Action item: ..." and "TODO: ..." lines count anywhere
         if scorer.score(features) > scorer.threshold if forced is None else forced:
             kept.append(draft)
     items = build_items(_without_covered(kept), candidates.context)
@@ -96,7 +98,9 @@ def _without_covered(kept: list[Draft]) -> list[Draft]:
     ranges = [(d.line, d.end) for d in kept if d.covers]
     if not ranges:
         return kept
-    return [d for d in kept if d.covers or d.origin == "marked" or not any(start <= d.line < end for start, end in ranges)]
+    return [
+        d for d in kept if d.covers or d.origin == "marked" or not any(start <= d.line < end for start, end in ranges)
+    ]
 
 
 def extract_document(path: str, data: bytes, config: Config) -> Postmortem:

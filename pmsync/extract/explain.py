@@ -117,28 +117,34 @@ def _why(section: Section, vocabulary: Vocabulary) -> str:
 
 
 def _candidates(candidates: Candidates, scorer: Scorer) -> list[str]:
-    overrides = candidates.overrides
-    rows: list[tuple[Draft, float, bool | None, bool]] = []
+    rows: list[tuple[Draft, float, bool, str]] = []
     for draft, features in zip(candidates.drafts, candidates.features, strict=True):
         score = scorer.score(features)
-        forced = overrides.decision(draft)
-        rows.append((draft, score, forced, score > scorer.threshold if forced is None else forced))
-    kept = [draft for draft, _, _, keep in rows if keep]
+        rows.append((draft, score, *_decision(candidates, draft, score > scorer.threshold)))
+    kept = [draft for draft, _, keep, _ in rows if keep]
     standing = {id(draft) for draft in _without_covered(kept)}
     lines: list[str] = []
-    for (draft, score, forced, keep), features in zip(rows, candidates.features, strict=True):
+    for (draft, score, keep, why), features in zip(rows, candidates.features, strict=True):
         if keep and id(draft) not in standing:
             decision = f"covered by a heading item{_covering(draft, kept)}"
         else:
-            decision = "item" if keep else "not an item"
-            if forced is not None:
-                decision += " (forced by override)"
+            decision = ("item" if keep else "not an item") + why
         pushed = [(name, value) for name, value in scorer.contributions(features) if name != "bias"]
         parts = [f"{name} {value:+.2f}" for name, value in pushed[:TOP_FEATURES]]
         lines.append(f"  line {draft.line + 1}: {decision}; score {score:.2f} vs threshold {scorer.threshold:.2f}")
         lines.append(f"    {_cut(draft.title)}")
         lines.append(f"    {', '.join(parts) if parts else 'no weighted features'}")
     return lines
+
+
+def _decision(candidates: Candidates, draft: Draft, scored: bool) -> tuple[bool, str]:
+    """Kept or not, and why when the score did not decide: the same rules as `decide`."""
+    forced = candidates.overrides.decision(draft)
+    if forced is not None:
+        return forced, " (forced by override)"
+    if draft.origin == "marked":
+        return True, " (marked as an action)"
+    return scored, ""
 
 
 def _covering(draft: Draft, kept: list[Draft]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pmsync.extract.items import Draft
 from pmsync.extract.language import Cue, classify, is_imperative, is_strong_future
@@ -22,7 +23,9 @@ Features = dict[str, float]
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
-_DATE_START = re.compile(r"^\W*(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\s+\d)", re.I)
+_DATE_START = re.compile(
+    r"^\W*(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\s+\d)", re.I
+)
 _MENTION = re.compile(r"(?<![\w/])@[A-Za-z0-9]")
 _COMMITTING = (Cue.IMPERATIVE, Cue.FUTURE)
 
@@ -82,22 +85,42 @@ def _own(draft: Draft, cue: Cue, position: float) -> Features:
     return found
 
 
+@dataclass
+class _Tally:
+    """How many candidates of a block or section commit to work, and how many report it."""
+
+    count: int = 0
+    commit: int = 0
+    past: int = 0
+
+    def add(self, cue: Cue) -> None:
+        self.count += 1
+        self.commit += cue in _COMMITTING
+        self.past += cue is Cue.PAST
+
+
 def describe(drafts: Sequence[Draft], line_count: int) -> list[Features]:
     """Features of every candidate of one document, in order."""
     cues = [_cue(d) for d in drafts]
-    blocks: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for index, draft in enumerate(drafts):
-        blocks[(draft.section_line, draft.block)].append(index)
+    blocks: dict[tuple[int, int], _Tally] = defaultdict(_Tally)
+    sections: dict[int, _Tally] = defaultdict(_Tally)
+    for draft, cue in zip(drafts, cues, strict=True):
+        blocks[(draft.section_line, draft.block)].add(cue)
+        sections[draft.section_line].add(cue)
     out: list[Features] = []
     span = max(line_count, 1)
-    for index, draft in enumerate(drafts):
-        features = _own(draft, cues[index], draft.line / span)
-        siblings = blocks[(draft.section_line, draft.block)]
-        count = len(siblings)
+    for draft, cue in zip(drafts, cues, strict=True):
+        features = _own(draft, cue, draft.line / span)
+        block = blocks[(draft.section_line, draft.block)]
+        count = block.count
         features["siblings=one" if count == 1 else "siblings=few" if count <= 3 else "siblings=many"] = 1.0
         if count > 1:
-            others = [cues[i] for i in siblings if i != index]
-            features["siblings-commit"] = sum(c in _COMMITTING for c in others) / len(others)
-            features["siblings-past"] = sum(c is Cue.PAST for c in others) / len(others)
+            # What the other entries of the same list or block look like.
+            features["siblings-commit"] = (block.commit - (cue in _COMMITTING)) / (count - 1)
+            features["siblings-past"] = (block.past - (cue is Cue.PAST)) / (count - 1)
+        # A section's role shows in its content as much as in its title.
+        section = sections[draft.section_line]
+        features["section-commit"] = section.commit / section.count
+        features["section-past"] = section.past / section.count
         out.append(features)
     return out

@@ -28,7 +28,6 @@ from pmsync.extract.language import (
     sentences,
     starts_with_conjunction,
     starts_with_connective,
-    starts_with_ordinal,
 )
 from pmsync.extract.sections import Section, is_emphasis_title
 from pmsync.extract.vocabulary import SectionKind
@@ -190,47 +189,39 @@ def _is_group_name(text: str, entries: int) -> bool:
     )
 
 
-def _accepts(sentence: str, mode: Mode, *, prose: bool) -> bool:
-    """Whether a sentence commits to work, in the given mode."""
+def _commits(sentence: str) -> bool:
+    """Whether a sentence of prose commits to work: it starts an item there."""
     cue = classify(sentence)
     if cue in (Cue.INTRO, Cue.CLOSING) or (cue is Cue.STATEMENT and is_strong_future(sentence)):
         return False  # an introduction, or a plan reported in the past ("The plan was ...")
-    if mode is Mode.STRONG:
-        if prose:
-            return is_strong_future(sentence) or is_future(main_clause(sentence))
-        return cue is not Cue.STATEMENT or is_future(sentence)
-    if is_strong_future(sentence) or (is_future(sentence) and starts_with_ordinal(sentence)):
-        return True
-    # Outside follow-up sections an imperative must look like one: 'Publish a guide',
-    # not 'port scans are worth doing' (where 'port' happens to be a verb).
-    return not prose and is_imperative(sentence)
+    return is_strong_future(sentence) or is_future(main_clause(sentence))
+
+
+# Words without which a block in a report section cannot commit to work: a few
+# substring tests, so reading such sections costs little.
+_COMMIT_HINTS = ("will", "should", "need", "must", "plan", "'ll", "’ll", "going to", "action", "todo", "[ ]")
 
 
 class ItemCollector:
-    """Candidates of a document. `permissive` reads every section as a follow-up
-    section and leaves the decision to the scorer; each candidate records what
-    its section's title alone would have said (`rule_mode`)."""
+    """Candidates of a document: every section is read as a follow-up section would
+    be, and the scorer decides. Each candidate records what its section's title
+    alone says (`rule_mode`, `section_kind`); sections titled as a report of the
+    incident are read only where their content may commit to work."""
 
-    def __init__(self, root: Section, *, permissive: bool = False) -> None:
+    def __init__(self, root: Section, lines: list[str]) -> None:
         self.root = root
-        self.permissive = permissive
+        self.lines = lines  # the document's source lines, for cheap looks at a block's words
         self.has_followup = any(s.effective_kind is SectionKind.FOLLOWUP for s in root.walk())
 
     def collect(self) -> list[Draft]:
         drafts: list[Draft] = []
         for section in self.root.walk():
             rule_mode = self._mode(section)
-            mode = Mode.STRONG if self.permissive else rule_mode
-            if self.permissive:
-                # The heading-as-item reading competes with the sentence reading of its
-                # paragraphs; the scorer picks one (see `covers`).
-                found = self._blocks(section.blocks, mode, section, rule_mode)
-                if self._may_be_heading_item(section):
-                    found = self._heading_item(section) + found
-            elif mode is Mode.STRONG and self._is_heading_item(section):
-                found = self._heading_item(section)
-            else:
-                found = self._blocks(section.blocks, mode, section, rule_mode)
+            found = self._blocks(section.blocks, section, rule_mode)
+            # The heading-as-item reading competes with the sentence reading of its
+            # paragraphs; the scorer picks one (see `covers`).
+            if self._may_be_heading_item(section) and (found or not _screened(section, rule_mode)):
+                found = self._heading_item(section) + found
             kind = section.effective_kind.value
             for draft in found:
                 draft.rule_mode = rule_mode.value if rule_mode else "none"
@@ -249,6 +240,11 @@ class ItemCollector:
             return Mode.WEAK
         return None
 
+    def _may_commit(self, block: Block) -> bool:
+        """A cheap look for words of commitment or a task mark anywhere in a block."""
+        raw = "\n".join(self.lines[block.line : block.end]).lower()
+        return any(hint in raw for hint in _COMMIT_HINTS)
+
     def _followup_root(self, section: Section) -> Section:
         top = section
         node: Section | None = section
@@ -258,23 +254,8 @@ class ItemCollector:
             node = node.parent
         return top
 
-    def _group(self, section: Section, mode: Mode) -> str | None:
-        if mode is Mode.STRONG:
-            return None if self._followup_root(section) is section else section.title
-        return section.title if section.level > 0 else None
-
-    def _is_heading_item(self, section: Section) -> bool:
-        """A sub-heading of a follow-up section with a paragraph under it, and nothing
-        else, is one item titled by the heading ('## Better config validation')."""
-        if section.children or not section.blocks or self._followup_root(section) is section:
-            return False
-        paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
-        if len(paragraphs) != len([b for b in section.blocks if b.kind not in ("html", "quote", "hr")]):
-            return False
-        title = section.title or ""
-        if _SENTENCE_WORDS.findall(title) and len(_SENTENCE_WORDS.findall(title)) > 12:
-            return False
-        return any(is_future(p.text) for p in paragraphs) or classify(title) is Cue.IMPERATIVE
+    def _group(self, section: Section) -> str | None:
+        return None if self._followup_root(section) is section else section.title
 
     def _may_be_heading_item(self, section: Section) -> bool:
         """A titled leaf section under a titled parent, holding paragraphs only."""
@@ -293,7 +274,7 @@ class ItemCollector:
         paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
         details = [b for b in section.blocks if b.kind == "list"]
         parent = section.parent
-        group = self._group(parent, Mode.STRONG) if parent is not None else None
+        group = self._group(parent) if parent is not None else None
         return [
             Draft(
                 title=_title(section.title or ""),
@@ -312,33 +293,31 @@ class ItemCollector:
             )
         ]
 
-    def _blocks(
-        self, blocks: list[Block], mode: Mode | None, section: Section, rule_mode: Mode | None = None
-    ) -> list[Draft]:
+    def _blocks(self, blocks: list[Block], section: Section, rule_mode: Mode | None) -> list[Draft]:
         out: list[Draft] = []
         forward_intro = False
         previous: list[Draft] = []
         listed = False  # a list, table or plain block already gave items here
+        screened = _screened(section, rule_mode)
         for block in blocks:
-            block_mode = mode
-            if block_mode is None and forward_intro and section.effective_kind is not SectionKind.NEGATIVE:
-                block_mode = Mode.STRONG
-            group = self._group(section, block_mode) if block_mode else None
-            if (rule_mode if self.permissive else mode) is None and forward_intro:
+            if screened and not self._may_commit(block):
+                continue
+            group = self._group(section)
+            if rule_mode is None and forward_intro:
                 group = section.title  # a list introduced as follow-up work outside a follow-up section
             found: list[Draft] = []
             if block.kind == "list":
-                if block_mode and previous and _wants_details(previous[-1]):
+                if previous and _wants_details(previous[-1]):
                     # "**Migrate the table**" or "We plan to add alerts around:" and
                     # then a list: the list is that item's details.
                     previous[-1].text.extend(_block_text([block]))
                     previous[-1].end = block.end
                     continue
-                found = self._list(block, block_mode, group, section) if block_mode else self._marked(block)
+                found = self._list(block, group, section)
                 listed = listed or bool(found)
                 for draft in found:
                     draft.after_intro = forward_intro
-            elif block.kind == "table" and block_mode is Mode.STRONG:
+            elif block.kind == "table":
                 found = self._table(block, group, section)
                 listed = listed or bool(found)
             elif block.kind == "paragraph":
@@ -346,66 +325,42 @@ class ItemCollector:
                 intro = is_forward_intro(lines[-1]) and not _split_label(block.text)[0]
                 if intro and len(lines) > 1:
                     block = Block("paragraph", block.line, block.end - 1, text="\n".join(lines[:-1]))
-                if block_mode and not (intro and len(lines) == 1):
-                    found = self._paragraph(block, block_mode, group, section, after_items=listed)
+                if not (intro and len(lines) == 1):
+                    found = self._paragraph(block, group, section, after_items=listed)
                     listed = listed or (bool(found) and len(lines) > 1)
-                elif not block_mode:
-                    found = self._marked(block)
                 if intro:
                     forward_intro = True
                     _mark_block(found, block.line)
                     out.extend(found)
                     previous = found or previous
                     continue
-            elif block.kind == "quote" and block_mode is not Mode.STRONG:
-                found = self._marked(block)
-            if self.permissive and block.kind in ("list", "paragraph", "quote"):
+            if block.kind in ("list", "paragraph", "quote"):
                 # A line marked "Action point:" is its own candidate, titled without the mark.
                 marked = {d.line: d for d in self._marked(block)}
                 found = [marked.pop(d.line, d) for d in found] + list(marked.values())
-            elif block_mode is Mode.WEAK and block.kind in ("list", "paragraph"):
-                # Outside follow-up sections a line marked "TODO:" counts however it is written.
-                taken = {d.line for d in found}
-                found.extend(d for d in self._marked(block) if d.line not in taken)
             forward_intro = False
             _mark_block(found, block.line)
             out.extend(found)
             previous = found or previous
-        if mode is Mode.STRONG and section.title and _COMPLETED_SECTION.search(section.title):
+        if section.title and _COMPLETED_SECTION.search(section.title):
             for draft in out:
                 draft.done = True
         return out
 
     # -- lists ---------------------------------------------------------------
 
-    def _list(
-        self, block: Block, mode: Mode, group: str | None, section: Section, *, nested: bool = False
-    ) -> list[Draft]:
+    def _list(self, block: Block, group: str | None, section: Section, *, nested: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
-        entries = [entry for entry in block.children if entry.kind == "item"]
-        for entry in entries:
-            drafts.extend(self._entry(entry, mode, group, section))
-        if (
-            mode is Mode.WEAK
-            and len(entries) >= 3
-            and len(entries) > len(drafts)
-            and len(drafts) * 3 >= len(entries) * 2
-        ):
-            # Most entries commit to work: the list is a list of measures, so the
-            # rest ("More alerting for X") are measures too, unless they report or observe.
-            taken = {d.line for d in drafts}
-            for entry in entries:
-                if entry.line not in taken:
-                    extra = self._entry(entry, Mode.STRONG, group, section)
-                    drafts.extend(d for d in extra if d.cue not in (Cue.PAST, Cue.STATEMENT))
-            drafts.sort(key=lambda d: d.line)
+        for entry in block.children:
+            if entry.kind == "item":
+                drafts.extend(self._entry(entry, group, section))
         # Reports mixed with plans are judged over the whole list, groups included.
-        return drafts if nested else _drop_reports(drafts, keep=self.permissive)
+        return drafts if nested else _mark_reports(drafts)
 
-    def _entry(self, entry: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+    def _entry(self, entry: Block, group: str | None, section: Section) -> list[Draft]:
         children = entry.children
         if len(children) == 1 and children[0].kind == "list" and len(children[0].children) == 1:
-            return self._entry(children[0].children[0], mode, group, section)  # "- 1. text": one entry
+            return self._entry(children[0].children[0], group, section)  # "- 1. text": one entry
         lead_block = children[0] if children and children[0].kind in ("paragraph", "heading") else None
         rest = children[1:] if lead_block else children
         lead = lead_block.text if lead_block else ""
@@ -420,16 +375,16 @@ class ItemCollector:
         details = [b for b in rest if not (b.kind == "list" and all(_is_task(i) for i in b.children))]
 
         if label is not None and not description and len(nested) >= 2:
-            return self._group_entries(rest, mode, _title(label), section)
+            return self._group_entries(rest, _title(label), section)
         if label is not None and lead_block is not None and not nested:
             lines = [line.strip() for line in description.split("\n")]
             if len(lines) >= 2 and _is_line_block(lines):
                 # "* **Fixes:**" over unindented lines: a group whose lines are its items.
                 first = lead_block.end - len(lines)
                 block = Block("paragraph", first, lead_block.end, text="\n".join(lines))
-                return self._line_block(block, lines, mode, _title(label), section)
+                return self._line_block(block, lines, _title(label), section)
         if label is None and nested and _is_group_name(_clean(lead), len(nested)):
-            return self._group_entries(rest, mode, _title(lead), section)
+            return self._group_entries(rest, _title(lead), section)
 
         draft: Draft | None
         if label is not None:
@@ -438,10 +393,8 @@ class ItemCollector:
                 _title(label), entry.line, entry.end, anchor, group, section.title, text, label=True, origin="label"
             )
             draft.cue = classify(draft.body) if draft.body else Cue.NOUN
-            if mode is Mode.WEAK and not _weak_label_accepted(label, draft.body):
-                draft = None
         else:
-            draft = self._sentence_draft(lead, mode, entry, anchor, group, section)
+            draft = self._sentence_draft(lead, entry, anchor, group, section)
             if draft is not None:
                 draft.text.extend(_block_text(details))
         out: list[Draft] = []
@@ -456,18 +409,18 @@ class ItemCollector:
                 draft.done = True
             out.append(draft)
         for task in tasks:
-            out.extend(self._entry(task, mode, group, section))
+            out.extend(self._entry(task, group, section))
         return out
 
-    def _group_entries(self, blocks: list[Block], mode: Mode, group: str, section: Section) -> list[Draft]:
+    def _group_entries(self, blocks: list[Block], group: str, section: Section) -> list[Draft]:
         drafts: list[Draft] = []
         for block in blocks:
             if block.kind == "list":
-                drafts.extend(self._list(block, mode, group, section, nested=True))
+                drafts.extend(self._list(block, group, section, nested=True))
         return drafts
 
     def _sentence_draft(
-        self, lead: str, mode: Mode, entry: Block, anchor: int, group: str | None, section: Section
+        self, lead: str, entry: Block, anchor: int, group: str | None, section: Section
     ) -> Draft | None:
         """One entry of a list or a plain block: its first sentence is the title."""
         marked = _MARKED.match(lead)
@@ -477,11 +430,6 @@ class ItemCollector:
         if not parts:
             return None
         chosen = 0
-        if mode is Mode.WEAK:
-            accepted = [i for i, s in enumerate(parts) if _accepts(s, mode, prose=False)]
-            if not accepted:
-                return None
-            chosen = accepted[0]
         cue = classify(parts[chosen])
         if cue in (Cue.INTRO, Cue.CLOSING):
             return None
@@ -515,7 +463,7 @@ class ItemCollector:
     # -- paragraphs ----------------------------------------------------------
 
     def _paragraph(
-        self, block: Block, mode: Mode, group: str | None, section: Section, *, after_items: bool = False
+        self, block: Block, group: str | None, section: Section, *, after_items: bool = False
     ) -> list[Draft]:
         text = block.text
         if is_emphasis_title(text) is not None:
@@ -534,25 +482,20 @@ class ItemCollector:
                 origin="paragraph-label",
             )
             draft.cue = classify(_clean(description))
-            if mode is Mode.WEAK and not _weak_label_accepted(label, _clean(description)):
-                return []
             if _DONE_MARK.search(text) or draft.cue is Cue.PAST:
                 draft.done = True
             return [draft]
         lines = [line.strip() for line in block.lines]
         if len(lines) > 1 and _is_line_block(lines):
-            return _drop_reports(self._line_block(block, lines, mode, group, section), keep=self.permissive)
-        closing = after_items and mode is Mode.STRONG and not (len(lines) == 1 and is_imperative(lines[0]))
-        if closing and not self.permissive:
-            return []  # prose after the listed items closes the section ("In conclusion, ...")
-        drafts = self._prose(block, mode, group, section)
+            return _mark_reports(self._line_block(block, lines, group, section))
+        # Prose after the listed items usually closes the section ("In conclusion, ...").
+        closing = after_items and not (len(lines) == 1 and is_imperative(lines[0]))
+        drafts = self._prose(block, group, section)
         for draft in drafts:
             draft.closing = closing
         return drafts
 
-    def _line_block(
-        self, block: Block, lines: list[str], mode: Mode, group: str | None, section: Section
-    ) -> list[Draft]:
+    def _line_block(self, block: Block, lines: list[str], group: str | None, section: Section) -> list[Draft]:
         drafts: list[Draft] = []
         for offset, line in enumerate(lines):
             number = block.line + offset
@@ -562,15 +505,15 @@ class ItemCollector:
                 drafts[-1].text.append(_clean(line))
                 continue
             entry = Block("item", number, number + 1)
-            draft = self._sentence_draft(line, mode, entry, number, group, section)
+            draft = self._sentence_draft(line, entry, number, group, section)
             if draft is not None:
-                if draft.cue is Cue.STATEMENT and mode is Mode.STRONG and not is_future(line):
+                if draft.cue is Cue.STATEMENT and not is_future(line):
                     continue
                 draft.origin = "line"
                 drafts.append(draft)
         return drafts
 
-    def _prose(self, block: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+    def _prose(self, block: Block, group: str | None, section: Section) -> list[Draft]:
         """Sentences of a paragraph that commit to work; the ones after an item
         that add detail ('Further, ...', 'This ...') become its text."""
         joined, starts = _join_lines(block)
@@ -582,9 +525,7 @@ class ItemCollector:
             position = joined.find(sentence, position)
             line = _line_at(starts, position) + block.line
             cue = classify(sentence)
-            accepted = _accepts(sentence, mode, prose=True) or (
-                single and mode is Mode.STRONG and cue in (Cue.NOUN, Cue.IMPERATIVE)
-            )
+            accepted = _commits(sentence) or (single and cue in (Cue.NOUN, Cue.IMPERATIVE))
             if accepted and not (drafts and starts_with_connective(sentence)):
                 draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue, origin="prose")
                 draft.done = reports_done(sentence)
@@ -608,19 +549,13 @@ class ItemCollector:
                 if match:
                     number = block.line + offset
                     drafts.append(
-                        Draft(_title(match["rest"]), number, number + 1, number, None, None, source=line, origin="marked")
+                        Draft(
+                            _title(match["rest"]), number, number + 1, number, None, None, source=line, origin="marked"
+                        )
                     )
         for child in block.children:
             drafts.extend(self._marked(child))
         return drafts
-
-
-def _weak_label_accepted(label: str, body: str) -> bool:
-    """Outside follow-up sections a labelled entry is an item when it commits to work:
-    an imperative label not explained by what happened, or a plan in its text."""
-    if is_strong_future(body) and classify(body) is not Cue.STATEMENT:
-        return True
-    return _accepts(label, Mode.WEAK, prose=False) and (not body or classify(body) not in (Cue.PAST, Cue.STATEMENT))
 
 
 def _may_be_marked(text: str) -> bool:
@@ -667,17 +602,22 @@ def _line_at(starts: list[int], position: int) -> int:
     return line
 
 
+def _screened(section: Section, rule_mode: Mode | None) -> bool:
+    """A section titled as a report of the incident ("Timeline", "Resolution") in a
+    document with follow-up sections is read only where its content commits to work."""
+    return rule_mode is None and section.effective_kind is not SectionKind.WEAK
+
+
 def _mark_block(drafts: list[Draft], line: int) -> None:
     for draft in drafts:
         if draft.block < 0:
             draft.block = line
 
 
-def _drop_reports(drafts: list[Draft], *, keep: bool = False) -> list[Draft]:
+def _mark_reports(drafts: list[Draft]) -> list[Draft]:
     """In a list that mixes plans with reports of work already shipped
-    ('Added a flag', 'Fixed a bug', 'Working on sync'), only the plans are items.
-    A list of nothing but reports (a 'completed' list) keeps them, done.
-    With `keep`, the reports stay as candidates, marked for the scorer."""
+    ('Added a flag', 'Fixed a bug', 'Working on sync'), the reports are marked for
+    the scorer. A list of nothing but reports (a 'completed' list) marks none."""
     plain = [d for d in drafts if not d.label]
     has_past = any(d.cue is Cue.PAST for d in plain)
     has_other = any(d.cue is not Cue.PAST for d in plain)
@@ -685,7 +625,6 @@ def _drop_reports(drafts: list[Draft], *, keep: bool = False) -> list[Draft]:
         reports = [d for d in drafts if not d.label and d.cue in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)]
         for draft in reports:
             draft.reported = True
-        return drafts if keep else [d for d in drafts if not d.reported]
     return drafts
 
 
@@ -732,7 +671,9 @@ def _row_draft(row: Row, roles: dict[str, int], group: str | None, section: Sect
     if not title or _PLACEHOLDER.match(title):
         return None
     cells = {role: _clean(cell(role)) for role in roles if role != "title" and cell(role).strip()}
-    draft = Draft(title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN, origin="row")
+    draft = Draft(
+        title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN, origin="row"
+    )
     draft.source = " | ".join(row.cells)
     draft.cell = roles.get("issue", roles.get("status", roles["title"]))
     status = " ".join(cells.get(role, "") for role in ("status", "issue"))

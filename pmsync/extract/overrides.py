@@ -78,6 +78,20 @@ class Overrides:
                 forced = override  # the innermost section
         return None if forced is None else forced.item
 
+    def wants_items(self, start: int, end: int) -> bool:
+        """Whether an `item` override falls on the 0-based lines [start, end). An override
+        decides only candidates: a reader that skips text unlikely to hold items
+        must still read these lines."""
+        for override in self.found:
+            if not override.item:
+                continue
+            if override.section is not None:
+                if override.section[0] < end and start < override.section[1]:
+                    return True
+            elif override.target is not None and start <= override.target < end:
+                return True
+        return False
+
     def unused(self, drafts: Sequence[Draft]) -> list[int]:
         """1-based lines of the overrides that match no candidate."""
         return [override.line + 1 for override in self.unmatched(drafts)]

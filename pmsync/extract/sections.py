@@ -145,7 +145,9 @@ def _events(blocks: list[Block], vocabulary: Vocabulary) -> Iterator[Block | _He
             yield _Head(block.text.strip(), block.level, block.line)
         elif block.kind == "paragraph":
             yield from _split_paragraph(block, vocabulary)
-        elif block.kind == "code" and not block.fenced and (looks_like_list(block.lines) or looks_like_text(block.lines)):
+        elif (
+            block.kind == "code" and not block.fenced and (looks_like_list(block.lines) or looks_like_text(block.lines))
+        ):
             yield from _events(reparse_lines(block.lines, block.line), vocabulary)
         else:
             yield block

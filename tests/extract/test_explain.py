@@ -6,13 +6,13 @@ A fixed scorer, so the numbers in the report are the test's own, not the shipped
 from __future__ import annotations
 
 from pmsync.config import Config
-from pmsync.extract import Candidates, read_candidates
+from pmsync.extract import Candidates, decide, read_candidates
 from pmsync.extract.explain import explain
 from pmsync.extract.scorer import Scorer
 from tests.helpers import doc
 
 LONG = "Restart the cache nodes one by one while the traffic is low, and watch the hit rate and the latency"
-SCORER = Scorer({"bias": -1.0, "mode=strong": 1.75, "checkbox": 0.5, "kind=negative": -0.25, "origin=heading": 0.5})
+SCORER = Scorer({"bias": -1.0, "checkbox": 1.75, "label": 0.5, "origin=heading": 0.75, "origin=prose": 1.5})
 
 
 def read(text: str) -> Candidates:
@@ -27,12 +27,11 @@ def test_the_whole_report() -> None:
 
             ## Timeline
 
-            - Restarted the cache
-
             ## Action items
 
             - [ ] Add a cache hit-rate alert
-            - Nice work everyone <!-- pmsync: not-an-item -->
+            - **Runbook**: document the failover
+            - [ ] Nice work everyone <!-- pmsync: not-an-item -->
             """
         ),
         SCORER,
@@ -43,19 +42,19 @@ def test_the_whole_report() -> None:
         "Sections",
         "  line 1: 'Cache outage' (heading 1): kind neutral, mode none; no known title words",
         "    line 3: 'Timeline' (heading 2): kind negative, mode none; title words 'timeline' (done)",
-        "    line 7: 'Action items' (heading 2): kind followup, mode strong; "
+        "    line 5: 'Action items' (heading 2): kind followup, mode strong; "
         "title words 'action items' (follow-up); 'action' (generic follow-up)",
         "",
         "Candidates",
-        "  line 5: not an item; score -1.25 vs threshold 0.00",
-        "    Restarted the cache",
-        "    kind=negative -0.25",
-        "  line 9: item; score 1.25 vs threshold 0.00",
+        "  line 7: item; score 0.75 vs threshold 0.00",
         "    Add a cache hit-rate alert",
-        "    mode=strong +1.75, checkbox +0.50",
-        "  line 10: not an item (forced by override); score 0.75 vs threshold 0.00",
+        "    checkbox +1.75",
+        "  line 8: not an item; score -0.50 vs threshold 0.00",
+        "    Runbook",
+        "    label +0.50",
+        "  line 9: not an item (forced by override); score 0.75 vs threshold 0.00",
         "    Nice work everyone",
-        "    mode=strong +1.75",
+        "    checkbox +1.75",
         "",
     ]
 
@@ -96,48 +95,39 @@ def test_sections_name_their_kind_and_the_words_that_decided_it() -> None:
 
 
 def test_forced_kept_rejected_and_covered_candidates_say_so() -> None:
-    report = explain(
-        read(
-            """
-            # Cache outage
+    text = """
+        ## Action items
 
-            ## Action items
+        - [ ] Add a cache hit-rate alert
+        - [ ] LONG <!-- pmsync: not-an-item -->
+        - Evictions rose at noon
+        - Alert on the eviction rate <!-- pmsync: item -->
 
-            - Add a cache hit-rate alert
-            - LONG_ENTRY <!-- pmsync: not-an-item -->
+        ### Better sizing
 
-            ### Better sizing
-
-            We will size the cache from the peak.
-
-            ## What we saw
-
-            - Evictions rose at noon
-            - Alert on the eviction rate <!-- pmsync: item -->
-            """.replace("LONG_ENTRY", LONG)
-        ),
-        SCORER,
-    )
+        We will size the cache from the peak.
+        """
+    report = explain(read(text.replace("LONG", LONG)), SCORER)
     candidates = report.split("\n\nCandidates\n", 1)[1].split("\n")
     assert candidates == [
-        "  line 5: item; score 0.75 vs threshold 0.00",
+        "  line 3: item; score 0.75 vs threshold 0.00",
         "    Add a cache hit-rate alert",
-        "    mode=strong +1.75",
-        "  line 6: not an item (forced by override); score 0.75 vs threshold 0.00",
+        "    checkbox +1.75",
+        "  line 4: not an item (forced by override); score 0.75 vs threshold 0.00",
         "    Restart the cache nodes one by one while the traffic is low, and watch the hit …",
-        "    mode=strong +1.75",
-        "  line 8: item; score 1.25 vs threshold 0.00",
-        "    Better sizing",
-        "    mode=strong +1.75, origin=heading +0.50",
-        "  line 10: covered by a heading item (line 8); score 0.75 vs threshold 0.00",
-        "    We will size the cache from the peak.",
-        "    mode=strong +1.75",
-        "  line 14: not an item; score -1.00 vs threshold 0.00",
+        "    checkbox +1.75",
+        "  line 5: not an item; score -1.00 vs threshold 0.00",
         "    Evictions rose at noon",
         "    no weighted features",
-        "  line 15: item (forced by override); score -1.00 vs threshold 0.00",
+        "  line 6: item (forced by override); score -1.00 vs threshold 0.00",
         "    Alert on the eviction rate",
         "    no weighted features",
+        "  line 8: item; score 0.25 vs threshold 0.00",
+        "    Better sizing",
+        "    origin=heading +0.75, label +0.50",
+        "  line 10: covered by a heading item (line 8); score 0.50 vs threshold 0.00",
+        "    We will size the cache from the peak.",
+        "    origin=prose +1.50",
         "",
     ]
     assert len(candidates[4].strip()) == 80
@@ -160,3 +150,28 @@ def test_the_four_features_that_pushed_most_with_their_sign() -> None:
 def test_unmatched_overrides_are_listed() -> None:
     report = explain(read("## Action items\n\n- Add an alert\n\n<!-- pmsync: item -->\n"), SCORER)
     assert report.endswith("\n\nOverrides that match no candidate\n  line 5: <!-- pmsync: item -->\n")
+
+
+def test_the_report_agrees_with_decide() -> None:
+    candidates = read(
+        """
+        # Cache outage
+
+        Action item: add a cache dashboard before the next release.
+
+        ## Action items
+
+        - [ ] Add a cache hit-rate alert
+        - [ ] Nice work everyone <!-- pmsync: not-an-item -->
+        - Alert on the eviction rate <!-- pmsync: item -->
+        - Evictions rose at noon
+
+        ### Better sizing
+
+        We will size the cache from the peak.
+        """
+    )
+    report = explain(candidates, SCORER)
+    explained = [line.split(":")[0] for line in report.split("\n") if line.startswith("  line ") and ": item" in line]
+    assert explained == [f"  line {item.line}" for item in decide(candidates, SCORER).items]
+    assert explained == ["  line 3", "  line 7", "  line 9", "  line 12"]
