@@ -76,7 +76,7 @@ def _own(draft: Draft, cue: Cue, position: float) -> Features:
         "time-of-day": bool(_TIME.search(title)),
         "starts-with-date": bool(_DATE_START.match(title)),
         "cjk": cjk * 2 > words + cjk,
-        "has-text": bool(draft.body),
+        "has-text": bool(draft.body) and draft.origin != "prose",  # prose gathers the sentences after it
     }
     found.update({name: 1.0 for name, on in flags.items() if on})
     if flags["commits"]:
