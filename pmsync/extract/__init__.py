@@ -63,7 +63,7 @@ def read_candidates(path: str, data: bytes, config: Config) -> Candidates:
     root = build_sections(blocks, config.vocabulary)
     incident = build_incident(path, root, blocks, text, matter.data)
     lines = text.split("\n")
-    drafts = ItemCollector(root, lines).collect()
+    drafts = ItemCollector(root, lines, overrides.wants_items if overrides.found else None).collect()
     context = FieldContext(
         incident_date=incident.date,
         references={str(k).upper(): v for k, v in env.get("references", {}).items()},

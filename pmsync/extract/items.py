@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -208,9 +209,10 @@ class ItemCollector:
     alone says (`rule_mode`, `section_kind`); sections titled as a report of the
     incident are read only where their content may commit to work."""
 
-    def __init__(self, root: Section, lines: list[str]) -> None:
+    def __init__(self, root: Section, lines: list[str], wanted: Callable[[int, int], bool] | None = None) -> None:
         self.root = root
         self.lines = lines  # the document's source lines, for cheap looks at a block's words
+        self.wanted = wanted  # lines a user's override asks to read as items, whatever their section
         self.has_followup = any(s.effective_kind is SectionKind.FOLLOWUP for s in root.walk())
 
     def collect(self) -> list[Draft]:
@@ -243,7 +245,9 @@ class ItemCollector:
     def _may_commit(self, block: Block) -> bool:
         """A cheap look for words of commitment or a task mark anywhere in a block."""
         raw = "\n".join(self.lines[block.line : block.end]).lower()
-        return any(hint in raw for hint in _COMMIT_HINTS)
+        if any(hint in raw for hint in _COMMIT_HINTS):
+            return True
+        return self.wanted is not None and self.wanted(block.line, block.end)
 
     def _followup_root(self, section: Section) -> Section:
         top = section

@@ -357,11 +357,6 @@ def test_pmsync_check_prints_the_unused_override_as_a_warning(
     assert run.err_lines[-1] == "1 documents, 1 items: 0 errors, 1 warnings"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the collector skips a report section's entries that do not commit to work, so an item override "
-    "there has no candidate; ItemCollector must read the lines Overrides.wants_items names",
-)
 def test_an_item_override_in_a_report_section() -> None:
     pm = extract(
         """
