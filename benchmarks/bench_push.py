@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from pmsync.commands.context import Run  # noqa: E402
+from pmsync.commands.push import PushOptions, PushResult, push  # noqa: E402
 from pmsync.config import load_config  # noqa: E402
-from pmsync.sync import PushOptions, PushResult, push  # noqa: E402
 from tests.ghdouble import GitHubDouble  # noqa: E402
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def run_push(double: GitHubDouble, root: Path) -> tuple[PushResult, float]:
     environ = {"GITHUB_TOKEN": "test-token", "GITHUB_API_URL": double.url}
     double.reset_log()
     start = time.perf_counter()
-    result = push([], config, PushOptions(yes=True), environ=environ)
+    result = push(Run.open([], config, environ=environ), PushOptions(yes=True))
     return result, time.perf_counter() - start
 
 

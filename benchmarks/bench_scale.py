@@ -26,7 +26,7 @@ from pathlib import Path
 
 from benchmarks.generate import generate_corpus
 from pmsync.config import Config
-from pmsync.scan import default_jobs, scan
+from pmsync.documents.scan import default_jobs, scan
 from tests.ghdouble import GitHubDouble
 
 REPO = "acme/postmortems"

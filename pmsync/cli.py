@@ -1,7 +1,7 @@
-"""The command line: parse options, call one library function, render its result.
+"""The command line: parse options, call one command, render its result.
 
-Errors of every command are turned into one line (plus at most one hint) and an
-exit code in `main`, the only place that catches them.
+click is imported here only. Errors of every command are turned into one line
+(plus at most one hint) and an exit code in `main`, the only place that catches them.
 """
 
 from __future__ import annotations
@@ -17,9 +17,21 @@ from pathlib import Path
 import click
 
 from pmsync import __version__
+from pmsync.commands.check import check as check_documents
+from pmsync.commands.context import Run
+from pmsync.commands.init import init_repository
+from pmsync.commands.overdue import OverdueOptions
+from pmsync.commands.overdue import overdue as overdue_items
+from pmsync.commands.pull import PullOptions
+from pmsync.commands.pull import pull as pull_documents
+from pmsync.commands.push import PushOptions
+from pmsync.commands.push import push as push_documents
+from pmsync.commands.report import report as build_metrics
+from pmsync.commands.sync import sync as sync_documents
 from pmsync.config import Config, find_config, load_config
 from pmsync.errors import (
     EXIT_FINDINGS,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUT_OF_DATE,
@@ -27,30 +39,20 @@ from pmsync.errors import (
     PmsyncError,
     UsageError,
 )
-from pmsync.lint import check as lint_check
-from pmsync.overdue import as_json as overdue_json
-from pmsync.overdue import as_markdown as overdue_markdown
-from pmsync.overdue import as_table as overdue_table
-from pmsync.render import (
+from pmsync.output import overdue as overdue_output
+from pmsync.output import report as report_output
+from pmsync.output.plan import plan_json, plan_text, pull_json, pull_messages, pull_text, push_messages, sync_json
+from pmsync.output.scan import (
+    check_json,
+    check_tally,
     diagnostic_line,
     github_annotation,
-    plan_json,
-    plan_text,
     scan_json,
     scan_markdown,
     scan_table,
 )
-from pmsync.report import as_json as report_json
-from pmsync.report import as_markdown as report_markdown
-from pmsync.report import as_table as report_table
-from pmsync.report import backlog_svg
-from pmsync.scan import scan as scan_documents
-from pmsync.sync import OverdueOptions, PullOptions, PullResult, PushOptions, PushResult
-from pmsync.sync import overdue as overdue_items
-from pmsync.sync import pull as pull_documents
-from pmsync.sync import push as push_documents
-from pmsync.sync import report as build_metrics
-from pmsync.sync import sync as sync_documents
+
+ISSUES_URL = "https://github.com/pmsync/pmsync/issues"
 
 
 @dataclass
@@ -63,19 +65,27 @@ class Options:
         path = self.config_path or find_config(Path.cwd())
         return replace(load_config(path), jobs=self.jobs)
 
+    def run(self, paths: tuple[str, ...], config: Config | None = None) -> Run:
+        """One command's run: the documents named, or the config's `paths:`."""
+        return Run.open(list(paths), config or self.config())
+
 
 def _printable(text: str) -> str:
     """File names that are not UTF-8 arrive as surrogates: print them as \\x escapes."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _warn(message: str) -> None:
-    click.echo(_printable(message), err=True)
+def _warn(*lines: str) -> None:
+    for line in lines:
+        click.echo(_printable(line), err=True)
 
 
-def _report_diagnostics(diagnostics: list[str]) -> None:
-    for line in diagnostics:
-        _warn(line)
+def _out(text: str) -> None:
+    click.echo(_printable(text), nl=False)
+
+
+def _in_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -96,14 +106,18 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool, jobs: int | N
 
     \b
     Exit codes: 0 done, 1 findings or a run that could not finish,
-    2 usage or configuration error, 4 authentication or permission,
-    8 documents or issues out of date (check modes), 130 interrupted.
+    2 usage or configuration error, 3 internal error (please report),
+    4 authentication or permission, 8 documents or issues out of date
+    (check modes), 130 interrupted.
     """
     ctx.obj = Options(config_path, debug, jobs)
 
 
+_paths = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@_paths
 @click.option(
     "--format",
     "fmt",
@@ -115,37 +129,32 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool, jobs: int | N
 @click.pass_obj
 def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
     """Extract incidents and action items from postmortems (files or folders)."""
-    config = options.config()
-    result = scan_documents(list(paths), config)
-    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
+    result = options.run(paths).scanned
+    _warn(*[diagnostic_line(d) for d in result.diagnostics])
     render = {"json": scan_json, "markdown": scan_markdown, "table": scan_table}[fmt]
-    click.echo(_printable(render(result.postmortems)), nl=False)
-    if fmt == "json":
-        click.echo()
+    _out(render(result.postmortems) + ("\n" if fmt == "json" else ""))
     if result.problems and not result.postmortems:
         sys.exit(EXIT_USAGE)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@_paths
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def check(options: Options, paths: tuple[str, ...]) -> None:
+def check(options: Options, paths: tuple[str, ...], fmt: str) -> None:
     """Lint postmortems: items without owner or due date, vague items, duplicates.
 
     Prints `file:line: level: message`; GitHub annotations under GitHub Actions.
     Exits 1 when any error-level finding is reported.
     """
-    config = options.config()
-    result = scan_documents(list(paths), config)
-    findings = list(result.diagnostics) + lint_check(result.postmortems, config)
-    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
-    for finding in findings:
-        click.echo(_printable(github_annotation(finding) if annotate else diagnostic_line(finding)))
-    errors = sum(1 for f in findings if f.level == "error")
-    warnings = sum(1 for f in findings if f.level == "warning")
-    items = sum(len(pm.items) for pm in result.postmortems)
-    _warn(f"{len(result.postmortems)} documents, {items} items: {errors} errors, {warnings} warnings")
-    if errors:
+    result = check_documents(options.run(paths))
+    if fmt == "json":
+        _out(check_json(result))
+    else:
+        line = github_annotation if _in_actions() else diagnostic_line
+        _out("".join(line(finding) + "\n" for finding in result.findings))
+    _warn(check_tally(result))
+    if result.count("error"):
         sys.exit(EXIT_FINDINGS)
 
 
@@ -187,7 +196,7 @@ def _filing_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@_paths
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write request and change no file.")
 @click.option("--offline", is_flag=True, help="Plan against an empty tracker, with no token and no network.")
 @_filing_options
@@ -209,85 +218,52 @@ def push(
     issue's link next to its item in the document.
     """
     config = options.config()
+    dry = dry_run or offline
+    push_options = PushOptions(dry_run=dry, yes=yes, offline=offline, include_drafts=include_drafts)
     bar = _ProgressBar()
-    push_options = PushOptions(dry_run=dry_run or offline, yes=yes, offline=offline, include_drafts=include_drafts)
     try:
-        result = push_documents(list(paths), config, push_options, progress=bar)
+        result = push_documents(options.run(paths, config), push_options, progress=bar)
     finally:
         bar.finish()
-    if _show_push(result, push_options, fmt, verbose):
+    if fmt == "json":
+        _out(plan_json(result, dry_run=dry))
+    else:
+        _out(plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose))
+    _warn(*push_messages(result))
+    if result.failed:
         sys.exit(EXIT_FINDINGS)
 
 
-def _show_push(result: PushResult, push_options: PushOptions, fmt: str, verbose: bool) -> bool:
-    """Print a push's plan and outcome; True when something failed."""
-    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
-    for warning in result.plan.warnings:
-        _warn(f"warning: {warning}")
-    dry = push_options.dry_run
-    if fmt == "json":
-        click.echo(plan_json(result.plan, repo=result.repo, dry_run=dry, applied=result.applied), nl=False)
-    else:
-        text = plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose)
-        click.echo(text, nl=False)
-    for path in result.written:
-        _warn(f"updated {path}")
-    for problem in result.not_written:
-        _warn(f"not updated: {problem}")
-    applied = result.applied
-    if applied is not None and applied.deferred:
-        _warn(f"paused: {applied.stopped}; run pmsync again to continue (nothing will be filed twice)")
-        return bool(applied.failures) or bool(result.not_written)
-    return bool(applied and (applied.failures or applied.stopped)) or bool(result.not_written)
-
-
-def _show_pull(result: PullResult, *, dry_run: bool, show_diff: bool) -> bool:
-    """Print a pull's outcome; True when something could not be done."""
-    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
-    for conflict in result.conflicts:
-        _warn(f"conflict: {conflict}")
-    if show_diff:
-        for path in result.out_of_date:
-            click.echo(result.diffs[path], nl=False)
-    for update in result.updates:
-        for change in update.changed_items:
-            click.echo(f"{update.path}:{change}")
-    verb = "would update" if dry_run else "updated"
-    done = result.out_of_date if dry_run else result.written
-    for path in done:
-        _warn(f"{verb} {path}")
-    for problem in result.not_written:
-        _warn(f"not updated: {problem}")
-    if not result.diffs:
-        _warn("documents are up to date")
-    return bool(result.not_written)
-
-
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@_paths
 @click.option("--dry-run", is_flag=True, help="Show the diff each document would get; write nothing.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 8 when a document is out of date (for CI).")
 @click.option("--diff", "show_diff", is_flag=True, help="Like --check, and print the diffs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, show_diff: bool) -> None:
+def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, show_diff: bool, fmt: str) -> None:
     """Write each issue's status next to its item in the postmortems.
 
     Shows open, done (with the date) or won't do, and the assignee when it is
     not the written owner; ticks the task box of done list items. Reads the
     managed issues with one listing and changes only pmsync's own text.
     """
-    config = options.config()
     checking = check or show_diff
-    result = pull_documents(list(paths), config, PullOptions(dry_run=dry_run, check=checking))
-    failed = _show_pull(result, dry_run=dry_run or checking, show_diff=dry_run or show_diff)
+    result = pull_documents(options.run(paths), PullOptions(dry_run=dry_run, check=checking))
+    dry = dry_run or checking
+    if fmt == "json":
+        _out(pull_json(result, dry_run=dry))
+    else:
+        _out(pull_text(result, show_diff=dry_run or show_diff))
+    _warn(*pull_messages(result, dry_run=dry))
     if checking and result.diffs:
         sys.exit(EXIT_OUT_OF_DATE)
-    if failed:
+    if result.not_written:
         sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@_paths
 @click.option("--dry-run", is_flag=True, help="Print the plan and the document diffs; write nothing.")
 @_filing_options
 @click.pass_obj
@@ -299,12 +275,17 @@ def sync(
     bar = _ProgressBar()
     push_options = PushOptions(dry_run=dry_run, yes=yes, include_drafts=include_drafts)
     try:
-        result = sync_documents(list(paths), config, push_options, progress=bar)
+        result = sync_documents(options.run(paths, config), push_options, progress=bar)
     finally:
         bar.finish()
-    failed = _show_push(result.push, push_options, fmt, verbose)
-    failed = _show_pull(result.pull, dry_run=dry_run, show_diff=dry_run) or failed
-    if failed:
+    pushed, pulled = result.push, result.pull
+    if fmt == "json":
+        _out(sync_json(pushed, pulled, dry_run=dry_run))
+    else:
+        _out(plan_text(pushed.plan, repo=pushed.repo, dry_run=dry_run, applied=pushed.applied, verbose=verbose))
+        _out(pull_text(pulled, show_diff=dry_run))
+    _warn(*push_messages(pushed), *pull_messages(pulled, dry_run=dry_run))
+    if result.failed:
         sys.exit(EXIT_FINDINGS)
 
 
@@ -322,16 +303,22 @@ def _today(value: str | None) -> dt.date:
 def _step_summary(markdown: str) -> None:
     """Append to the GitHub Actions job summary when running in one."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
+    if _in_actions() and path:
         with Path(path).open("a", encoding="utf-8") as handle:
             handle.write(markdown + "\n")
 
 
+_report_format = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
+)
+_today_option = click.option("--today", metavar="YYYY-MM-DD", help="Count lateness as of this day (default: today).")
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--today", metavar="YYYY-MM-DD", help="Count lateness as of this day (default: today).")
+@_paths
+@_today_option
 @click.option("--within", type=click.IntRange(min=0), help="List items due within this many days apart.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@_report_format
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything is overdue.")
 @click.option("--offline", is_flag=True, help="Judge open/done by the documents alone: no token, no network.")
 @click.option("--label", is_flag=True, help="Keep the overdue label on exactly the overdue issues.")
@@ -358,9 +345,8 @@ def overdue(
     issue). Due dates come from the item, else from `deadlines:` in the config.
     """
     config = options.config()
-    day = _today(today)
     run = OverdueOptions(
-        today=day,
+        today=_today(today),
         within=config.overdue.within if within is None else within,
         offline=offline,
         label=label,
@@ -368,37 +354,25 @@ def overdue(
         digest=digest,
         dry_run=dry_run,
     )
-    result = overdue_items(list(paths), config, run)
-    _report_diagnostics([diagnostic_line(d) for d in result.diagnostics])
+    result = overdue_items(options.run(paths, config), run)
+    _warn(*[diagnostic_line(d) for d in result.diagnostics])
     report = result.report
-    rendered = {"json": overdue_json, "markdown": overdue_markdown, "table": overdue_table}[fmt](report)
-    click.echo(rendered, nl=False)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        _step_summary(overdue_markdown(report))
-    reminders = result.reminders
-    if reminders is not None:
-        verb = "would " if dry_run else ""
-        for number in reminders.label_added:
-            _warn(f"{verb}label #{number} {config.overdue.label}")
-        for number in reminders.label_removed:
-            _warn(f"{verb}unlabel #{number}")
-        for number, threshold in reminders.reminded:
-            _warn(f"{verb}remind #{number} ({threshold}+ days late)")
-        if reminders.digest_written:
-            _warn(f"{verb}update the digest issue" + (f" #{reminders.digest}" if reminders.digest else ""))
-        for error in reminders.errors:
-            _warn(f"error: {error}")
-        if reminders.errors:
+    render = {"json": overdue_output.as_json, "markdown": overdue_output.as_markdown, "table": overdue_output.as_table}
+    _out(render[fmt](report))
+    _step_summary(overdue_output.as_markdown(report))
+    if result.reminders is not None:
+        _warn(*overdue_output.reminder_messages(result.reminders, config.overdue.label, dry_run=dry_run))
+        if result.reminders.errors:
             sys.exit(EXIT_FINDINGS)
     if exit_code and report.overdue:
         sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@_paths
 @click.option("--since", metavar="YYYY-MM-DD", help="Only incidents that started on or after this day.")
-@click.option("--today", metavar="YYYY-MM-DD", help="Count lateness as of this day (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@_today_option
+@_report_format
 @click.option(
     "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Write the open backlog over time as SVG."
 )
@@ -420,15 +394,14 @@ def report(
     """
     config = options.config()
     start = None if since is None else _day(since, "--since")
-    built, diagnostics = build_metrics(list(paths), config, today=_today(today), since=start, offline=offline)
-    _report_diagnostics([diagnostic_line(d) for d in diagnostics])
-    rendered = {"json": report_json, "markdown": report_markdown, "table": report_table}[fmt](built)
-    click.echo(rendered, nl=False)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        _step_summary(report_markdown(built))
+    built, diagnostics = build_metrics(options.run(paths, config), today=_today(today), since=start, offline=offline)
+    _warn(*[diagnostic_line(d) for d in diagnostics])
+    render = {"json": report_output.as_json, "markdown": report_output.as_markdown, "table": report_output.as_table}
+    _out(render[fmt](built))
+    _step_summary(report_output.as_markdown(built))
     if chart is not None:
         try:
-            chart.write_text(backlog_svg(built.backlog), encoding="utf-8")
+            chart.write_text(report_output.backlog_svg(built.backlog), encoding="utf-8")
         except OSError as err:
             raise UsageError(f"{chart}: cannot write the chart: {err.strerror or err}") from None
         _warn(f"wrote {chart}")
@@ -446,13 +419,12 @@ def init(options: Options, repository: str | None, paths: tuple[str, ...]) -> No
     The repository comes from the origin remote, the postmortems' paths from where
     Markdown files that look like postmortems are. A file that exists is left alone.
     """
-    from pmsync.init import init_repository
-
     result = init_repository(Path.cwd(), repository=repository, paths=paths, config_path=options.config_path)
-    click.echo(result.text, nl=False)
+    _out(result.text)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every error ends here as one line, a hint and an exit code."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
@@ -460,11 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     except PmsyncError as err:
         if debug:
             traceback.print_exc()
-        _warn(f"Error: {err.message}")
-        if err.hint:
-            _warn(f"hint: {err.hint}")
+        _warn(f"Error: {err.message}", *([f"hint: {err.hint}"] if err.hint else []))
         return err.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         _warn("Interrupted.")
         return EXIT_INTERRUPTED
     except click.ClickException as err:
@@ -472,17 +442,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(err, click.UsageError) else err.exit_code
     except click.exceptions.Exit as err:
         return err.exit_code
-    except KeyboardInterrupt:
-        _warn("Interrupted.")
-        return EXIT_INTERRUPTED
     except SystemExit as err:
         return err.code if isinstance(err.code, int) else EXIT_FINDINGS
-    except Exception as err:  # the last line of defence: one line, never a traceback
+    except Exception as err:  # the last line of defence: a bug in pmsync, one line, never a traceback
         if debug:
             traceback.print_exc()
-        _warn(f"Error: internal error: {type(err).__name__}: {err}")
-        _warn("hint: rerun with --debug for a traceback, and report it")
-        return EXIT_FINDINGS
+        _warn(
+            f"Error: internal error: {type(err).__name__}: {err}",
+            f"hint: this is a bug in pmsync; please report it ({ISSUES_URL}) with the output of the same "
+            "command run with --debug",
+        )
+        return EXIT_INTERNAL
     return EXIT_OK
 
 

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonschema
 import yaml
 
 from pmsync.errors import ConfigError
 from pmsync.extract.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    import jsonschema
 
 CONFIG_NAME = "pmsync.yaml"
 Level = Literal["error", "warning", "off"]
@@ -195,6 +197,8 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
         raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
     if data is None:
         data = {}
+    import jsonschema  # here, not at the top: a run without a config file does not pay for it
+
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

@@ -1,7 +1,8 @@
 """One exception hierarchy, rendered in one place (cli.main) as one line plus a hint.
 
 Exit codes are the contract in DESIGN.md: 0 done, 1 findings or a run that could
-not finish, 2 usage or configuration error, 4 authentication or permission,
+not finish, 2 usage or configuration error, 3 internal error (a bug: please report
+it), 4 authentication or permission,
 8 a check mode found documents or issues out of date, 130 interrupted.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3  # a bug in pmsync: please report it
 EXIT_AUTH = 4
 EXIT_OUT_OF_DATE = 8
 EXIT_INTERRUPTED = 130

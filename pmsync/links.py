@@ -107,3 +107,8 @@ def blank_status_tables(text: str) -> str:
     if STATUS_TABLE_START not in text:
         return text
     return _STATUS_TABLE.sub(lambda m: m.group(0).replace(m["body"], "\n" * m["body"].count("\n")), text)
+
+
+def md_cell(text: str) -> str:
+    """Text made safe for one Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")

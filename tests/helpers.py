@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pmsync.cli import main
 from pmsync.config import Config
 from pmsync.extract import extract_document
 from pmsync.model import Item
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import pytest
@@ -106,3 +110,24 @@ def new_item(**fields: Any) -> Item:
     }
     values.update(fields)
     return Item(**values)
+
+
+def python_calls(action: Callable[[], T]) -> tuple[T, int]:
+    """Run `action`; its result and how many Python function calls it made.
+
+    A measure of work that does not depend on how busy the machine is: walking a
+    YAML alias bomb makes millions of calls, refusing it a few thousand.
+    """
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        result = action()
+    finally:
+        sys.setprofile(None)
+    return result, calls

@@ -85,7 +85,7 @@ def test_example_config_is_valid_and_states_the_defaults() -> None:
 
 
 def test_every_exit_code_is_documented() -> None:
-    for code in ("0", "1", "2", "4", "8", "130"):
+    for code in ("0", "1", "2", "3", "4", "8", "130"):
         assert re.search(rf"^\| {code} \|", README, re.M)
 
 

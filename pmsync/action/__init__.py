@@ -1,0 +1,1 @@
+"""The steps of pmsync's GitHub Action (action.yml)."""

@@ -1,0 +1,5 @@
+import sys
+
+from pmsync.action.steps import main
+
+sys.exit(main())

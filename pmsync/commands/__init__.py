@@ -1,0 +1,1 @@
+"""The commands as library functions: each opens one run, returns a result, never prints."""

@@ -1,0 +1,185 @@
+"""`pmsync push`: plan against the managed issues, apply, write the links back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from pmsync.commands.context import OFFLINE_REPO, Run, connection, document_url
+from pmsync.config import Config
+from pmsync.documents.files import Lock
+from pmsync.documents.save import Written, save_edits
+from pmsync.engine.apply import Applied, Applier, Progress
+from pmsync.engine.deadlines import with_deadlines
+from pmsync.engine.plan import Document, Plan, PlanSettings, build_plan, needs_assignable
+from pmsync.errors import PmsyncError, RemoteError
+from pmsync.github.index import IssueIndex
+from pmsync.github.issues import Connection, RemoteIssue
+from pmsync.github.snapshot import settle_snapshot
+from pmsync.model import Diagnostic, Postmortem
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    dry_run: bool = False
+    yes: bool = False
+    offline: bool = False
+    include_drafts: bool = False
+
+
+@dataclass
+class PushResult:
+    repo: str
+    plan: Plan
+    diagnostics: list[Diagnostic]
+    applied: Applied | None = None
+    written: list[str] = field(default_factory=list)  # documents saved with new spans
+    not_written: list[str] = field(default_factory=list)  # "path: why" for documents left alone
+    issues: list[RemoteIssue] = field(default_factory=list)  # the managed issues, after this run's writes
+    html_url: str = ""
+    scanned: tuple[Postmortem, ...] = ()  # the documents as read before any link was written
+    saved_as: dict[str, Written] = field(default_factory=dict)  # the documents written, as read back
+
+    @property
+    def documents(self) -> list[Postmortem]:
+        """The documents as they are now: as read, or as written with their links."""
+        return [self.saved_as[pm.path].postmortem if pm.path in self.saved_as else pm for pm in self.scanned]
+
+    @property
+    def failed(self) -> bool:
+        """Something could not be done: a write failed, the run stopped, a document was left alone."""
+        applied = self.applied
+        if applied is not None and applied.deferred:
+            return bool(applied.failures) or bool(self.not_written)
+        return bool(applied and (applied.failures or applied.stopped)) or bool(self.not_written)
+
+
+def push(run: Run, options: PushOptions, progress: Progress | None = None) -> PushResult:
+    """Plan against the managed issues, apply the plan, and write the links back."""
+    run.require_documents("push")
+    result = push_run(run, options, progress)
+    run.remember(result.saved_as)
+    return result
+
+
+def push_run(run: Run, options: PushOptions, progress: Progress | None = None) -> PushResult:
+    if options.dry_run or options.offline:
+        return _push(run, options, progress)
+    # The whole run holds the checkout's lock, listing and planning included: a second
+    # run waits, then plans against what the first one filed.
+    with Lock(run.config.root):
+        return _push(run, options, progress)
+
+
+def _settings(config: Config, conn: Connection, options: PushOptions, whole_scope: bool) -> PlanSettings:
+    push = config.push
+    return PlanSettings(
+        repo=conn.repo,
+        managed_label=config.labels.managed,
+        priority_labels=config.labels.priority,
+        kind_labels=config.labels.kind,
+        include_drafts=options.include_drafts or push.include_drafts,
+        require_reviewed=push.require_reviewed,
+        close_orphans=push.close_orphans,
+        milestone=push.milestone,
+        issue_type=push.issue_type,
+        team_mentions=push.team_mentions,
+        document_url=document_url(config, conn),
+        parent_issue=push.parent_issue,
+        orphans_everywhere=whole_scope,
+    )
+
+
+def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResult:
+    config = run.config
+    documents = [Document(with_deadlines(pm, config.deadlines), path) for pm, path in run.documents]
+    whole_scope = not run.arguments
+    if options.offline:
+        offline = Config(repository=config.repository or run.environ.get("GITHUB_REPOSITORY") or OFFLINE_REPO)
+        conn = connection(offline, run.environ, need_token=False)
+        plan = build_plan(documents, [], _settings(config, conn, options, whole_scope))
+        return PushResult(conn.repo, plan, run.diagnostics, scanned=run.postmortems)
+
+    conn = run.connection
+    run.refuse_public("file postmortem action items", "postmortems often hold internal details")
+    info = run.info
+    if info.archived:
+        raise RemoteError(f"{conn.repo} is archived and read-only", "unarchive it, or set `repository:` to another")
+    snapshot = run.snapshot
+    issues = snapshot.issues
+    index = IssueIndex.of(issues)
+    _check_label_not_lost(documents, issues, conn.repo, config.labels.managed)
+    assignable = run.tracker.assignable() if needs_assignable(documents, index, conn.repo) else None
+    plan = build_plan(documents, index, _settings(config, conn, options, whole_scope), assignable=assignable)
+    if plan.labels and issues:
+        # Labels not seen on any managed issue may still exist (an earlier run made
+        # them before stopping at its write budget): one read saves a write per label.
+        # A first run (no managed issue yet) skips the read: a 422 "already exists" is harmless.
+        existing = {name.lower() for name in run.tracker.labels()}
+        plan = replace(plan, labels=tuple(label for label in plan.labels if label.name.lower() not in existing))
+    result = PushResult(
+        conn.repo, plan, run.diagnostics, issues=issues, html_url=info.html_url, scanned=run.postmortems
+    )
+    if options.dry_run:
+        return result
+    _check_caps(plan, config, options)
+
+    applier = Applier(
+        run.tracker,
+        plan,
+        repo_html=info.html_url,
+        managed=config.labels.managed,
+        document_link=lambda path: f"{document_url(config, conn).rstrip('/')}/{path}",
+        progress=progress,
+        budget=config.push.write_budget,
+    )
+    try:
+        result.applied = applier.run()
+    finally:
+        # Whatever happened, record the links of the issues that now exist.
+        applied = result.applied = result.applied or applier.result
+        save_edits(applied.edits, run.scanned, config, run.root, result)
+        updated = applied.issues
+        known = {i.number for i in issues}
+        result.issues = [updated.get(i.number, i) for i in issues] + [i for n, i in updated.items() if n not in known]
+        settle_snapshot(
+            run.tracker,
+            config.root,
+            config.labels.managed,
+            snapshot,
+            result.issues,
+            wrote=bool(applied.outcomes),
+            outcome_unknown=bool(applied.failures) or (bool(applied.stopped) and not applied.deferred),
+            run_start=info.server_time,
+        )
+    return result
+
+
+def _check_label_not_lost(documents: list[Document], issues: list[RemoteIssue], repo: str, label: str) -> None:
+    """Items link to issues, yet no issue carries the managed label: the label was
+    renamed or removed, and filing now would duplicate every linked item."""
+    linked = [
+        item
+        for document in documents
+        for item in document.postmortem.items
+        if item.issue is not None and item.issue.bound and (item.issue.repo or "").lower() == repo.lower()
+    ]
+    if linked and not issues:
+        raise RemoteError(
+            f"{len(linked)} items link to issues in {repo}, but no issue there carries the label '{label}'",
+            "if the label was renamed, rename it back or set `labels.managed` to its new name; nothing was filed",
+        )
+
+
+def _check_caps(plan: Plan, config: Config, options: PushOptions) -> None:
+    if options.yes:
+        return
+    problems = []
+    if plan.creates > config.push.max_creates:
+        problems.append(f"create {plan.creates} issues (push.max_creates is {config.push.max_creates})")
+    if plan.closes > config.push.max_closes:
+        problems.append(f"close {plan.closes} issues (push.max_closes is {config.push.max_closes})")
+    if problems:
+        raise PmsyncError(
+            "refusing to " + " and ".join(problems),
+            "read the plan with --dry-run, then rerun with --yes if it is right",
+        )

@@ -1,0 +1,93 @@
+"""Overdue reports as a table, Markdown (the job summary) and JSON."""
+
+from __future__ import annotations
+
+import json
+
+from pmsync.engine.overdue import Entry, OverdueReport
+from pmsync.engine.remind import ReminderResult
+from pmsync.links import md_cell
+
+
+def _issue_text(entry: Entry) -> str:
+    return f"#{entry.issue.number}" if entry.issue is not None else "-"
+
+
+def as_table(report: OverdueReport) -> str:
+    lines = [f"Overdue on {report.today.isoformat()}: {len(report.overdue)} of {report.open_items} open items"]
+    for entry in report.overdue:
+        lines.append(
+            f"  {entry.days_late:>4}d late  {_issue_text(entry):>6}  {entry.who[:20]:<20}  "
+            f"due {entry.due.isoformat()}  {entry.title[:60]}  ({entry.path}:{entry.line})"
+        )
+    lines.append(f"Due within {report.within} days: {len(report.due_soon)}")
+    for entry in report.due_soon:
+        days = -entry.days_late
+        when = "today" if days == 0 else f"in {days}d"
+        lines.append(
+            f"  {when:>9}  {_issue_text(entry):>6}  {entry.who[:20]:<20}  "
+            f"due {entry.due.isoformat()}  {entry.title[:60]}  ({entry.path}:{entry.line})"
+        )
+    if report.without_due:
+        lines.append(f"{report.without_due} open items have no due date (`pmsync check` lists them)")
+    return "\n".join(lines) + "\n"
+
+
+def as_markdown(report: OverdueReport) -> str:
+    out = [f"## Overdue postmortem action items ({report.today.isoformat()})", ""]
+    if not report.overdue:
+        out.append("Nothing is overdue. 🎉")
+    else:
+        out += ["| Days late | Item | Owner | Due | Incident | Issue |", "|---:|---|---|---|---|---|"]
+        for entry in report.overdue:
+            link = f"[#{entry.issue.number}]({entry.issue.html_url})" if entry.issue is not None else ""
+            out.append(
+                f"| {entry.days_late} | {md_cell(entry.title)} | {md_cell(entry.who)} | {entry.due.isoformat()} | "
+                f"{md_cell(entry.incident.title or entry.incident.id)} | {link} |"
+            )
+    out.append("")
+    if report.due_soon:
+        out += [f"### Due within {report.within} days", "", "| Due | Item | Owner | Issue |", "|---|---|---|---|"]
+        for entry in report.due_soon:
+            link = f"[#{entry.issue.number}]({entry.issue.html_url})" if entry.issue is not None else ""
+            out.append(f"| {entry.due.isoformat()} | {md_cell(entry.title)} | {md_cell(entry.who)} | {link} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _entry_json(entry: Entry) -> dict[str, object]:
+    issue = entry.issue
+    plain = {name: getattr(entry, name) for name in ("path", "line", "title", "owner")}
+    return plain | {
+        "assignees": list(entry.assignees),
+        "incident": entry.incident.id,
+        "due": entry.due.isoformat(),
+        "due_source": entry.source,
+        "days_late": entry.days_late,
+        "issue": issue.number if issue is not None else None,
+        "url": issue.html_url if issue is not None else None,
+    }
+
+
+def as_json(report: OverdueReport) -> str:
+    data = {
+        "today": report.today.isoformat(),
+        "within": report.within,
+        "open_items": report.open_items,
+        "without_due": report.without_due,
+        "overdue": [_entry_json(e) for e in report.overdue],
+        "due_soon": [_entry_json(e) for e in report.due_soon],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def reminder_messages(reminders: ReminderResult, label: str, *, dry_run: bool) -> list[str]:
+    """What `overdue --label/--remind/--digest` did (or would do), one line each."""
+    verb = "would " if dry_run else ""
+    lines = [f"{verb}label #{number} {label}" for number in reminders.label_added]
+    lines += [f"{verb}unlabel #{number}" for number in reminders.label_removed]
+    lines += [f"{verb}remind #{number} ({threshold}+ days late)" for number, threshold in reminders.reminded]
+    if reminders.digest_written:
+        lines.append(f"{verb}update the digest issue" + (f" #{reminders.digest}" if reminders.digest else ""))
+    lines += [f"error: {error}" for error in reminders.errors]
+    return lines

@@ -1,0 +1,149 @@
+"""Documents and their items as a table, Markdown and JSON (`pmsync scan`), and
+findings as lines or GitHub annotations (`pmsync check`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from pmsync.commands.check import CheckResult
+from pmsync.links import md_cell
+from pmsync.model import Diagnostic, Incident, Item, Postmortem
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def incident_json(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "date": _date(incident.date),
+        "severity": incident.severity,
+        "status": incident.status,
+        "label": incident.label,
+    }
+
+
+def item_json(item: Item) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "title": item.title,
+        "text": item.text,
+        "group": item.group,
+        "owner": item.owner,
+        "due": _date(item.due),
+        "priority": item.priority,
+        "kind": item.kind,
+        "done": item.done,
+        "wont_do": item.wont_do,
+        "issue": None
+        if item.issue is None
+        else (
+            item.issue.url or (f"{item.issue.repo}#{item.issue.number}" if item.issue.repo else f"#{item.issue.number}")
+        ),
+        "line": item.line,
+        "end_line": item.end_line,
+        "section": item.section,
+    }
+
+
+def scan_json(postmortems: Iterable[Postmortem]) -> str:
+    documents = [
+        {"path": pm.path, "incident": incident_json(pm.incident), "items": [item_json(i) for i in pm.items]}
+        for pm in postmortems
+    ]
+    return json.dumps({"documents": documents}, ensure_ascii=False, indent=2)
+
+
+def fit_cell(value: object, width: int) -> str:
+    text = "" if value is None else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _state(item: Item) -> str:
+    return "done" if item.done else "won't" if item.wont_do else "open"
+
+
+_BOXES = {"done": "✅", "won't": "🚫", "open": "⬜"}
+
+
+def scan_table(postmortems: Iterable[Postmortem]) -> str:
+    lines: list[str] = []
+    for pm in postmortems:
+        incident = pm.incident
+        header = f"{pm.path}  ({incident.title or incident.id}"
+        header += f", {incident.date.isoformat()}" if incident.date else ""
+        header += f", {len(pm.items)} item{'s' if len(pm.items) != 1 else ''})"
+        lines.append(header)
+        for item in pm.items:
+            owner, due = fit_cell(item.owner or "-", 14), _date(item.due) or "-"
+            lines.append(f"  {item.line:>5}  {_state(item):<5}  {owner:<14}  {due:<10}  {fit_cell(item.title, 80)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n" if lines else "no postmortems found\n"
+
+
+def scan_markdown(postmortems: Iterable[Postmortem]) -> str:
+    out: list[str] = []
+    for pm in postmortems:
+        incident = pm.incident
+        title = incident.title or incident.id
+        out.append(f"### {md_cell(title)}\n")
+        meta = [f"`{pm.path}`"]
+        if incident.date:
+            meta.append(incident.date.isoformat())
+        if incident.severity:
+            meta.append(incident.severity)
+        out.append(" · ".join(meta) + "\n")
+        if not pm.items:
+            out.append("_No action items found._\n")
+            continue
+        out.append("| | Item | Owner | Due | Line |")
+        out.append("|---|---|---|---|---|")
+        out += [
+            f"| {_BOXES[_state(item)]} | {md_cell(item.title)} | {md_cell(item.owner or '')} | "
+            f"{_date(item.due) or ''} | {item.line} |"
+            for item in pm.items
+        ]
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def diagnostic_line(diagnostic: Diagnostic) -> str:
+    where = diagnostic.path if diagnostic.line is None else f"{diagnostic.path}:{diagnostic.line}"
+    return f"{where}: {diagnostic.level}: {diagnostic.message} [{diagnostic.code}]"
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """A workflow command GitHub Actions shows on the file in the pull request."""
+    kind = {"error": "error", "warning": "warning", "notice": "notice"}[diagnostic.level]
+    props = f"file={diagnostic.path}"
+    if diagnostic.line is not None:
+        props += f",line={diagnostic.line}"
+    props += f",title=pmsync {diagnostic.code}"
+    message = diagnostic.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::{kind} {props}::{message}"
+
+
+def check_json(result: CheckResult) -> str:
+    """`pmsync check --format json`: the counts and every finding."""
+    data = {
+        "documents": result.documents,
+        "items": result.items,
+        "errors": result.count("error"),
+        "warnings": result.count("warning"),
+        "findings": [
+            {"path": f.path, "line": f.line, "level": f.level, "code": f.code, "message": f.message}
+            for f in result.findings
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def check_tally(result: CheckResult) -> str:
+    errors, warnings = result.count("error"), result.count("warning")
+    return f"{result.documents} documents, {result.items} items: {errors} errors, {warnings} warnings"

@@ -1,0 +1,200 @@
+"""The Action's run step in process: inputs, the pmsync command line, reading its
+JSON, the documents changed, and the step outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pmsync.action import run as action_run
+from pmsync.action.run import (
+    Inputs,
+    changed_documents,
+    plan_counts,
+    pmsync_argv,
+    read_json,
+    run_step,
+    written_paths,
+)
+from pmsync.action.steps import main as steps_main
+from pmsync.action.workflow import StepError
+from pmsync.errors import EXIT_USAGE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_inputs_default_to_a_sync_committed_back() -> None:
+    assert Inputs.from_env({}) == Inputs(command="sync", write_back="commit")
+
+
+def test_inputs_are_read_from_the_environment() -> None:
+    inputs = Inputs.from_env(
+        {
+            "PMSYNC_COMMAND": "overdue",
+            "PMSYNC_CONFIG": " ci/pmsync.yaml ",
+            "PMSYNC_PATHS": "a.md  docs/*.md",
+            "PMSYNC_DRY_RUN": "yes",
+            "PMSYNC_EXTRA_ARGS": "--label --within '7'",
+            "PMSYNC_WRITE_BACK": "none",
+        }
+    )
+    assert inputs == Inputs(
+        "overdue", "ci/pmsync.yaml", ("a.md", "docs/*.md"), True, False, ("--label", "--within", "7"), "none"
+    )
+    assert not inputs.writes_documents
+    assert not inputs.user_format
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"PMSYNC_COMMAND": "deploy"},
+            "input command: 'deploy' is not one of sync, push, pull, overdue, report, check",
+        ),
+        ({"PMSYNC_WRITE_BACK": "force"}, "input write-back: 'force' is not one of none, commit, pull-request"),
+        ({"PMSYNC_EXTRA_ARGS": "--label 'open"}, "input extra-args: No closing quotation"),
+        ({"PMSYNC_COMMAND": "pull", "PMSYNC_OFFLINE": "true"}, "input offline: pull reads the issues' status"),
+    ],
+)
+def test_bad_inputs_are_one_step_error(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(StepError) as raised:
+        Inputs.from_env(environ)
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "argv"),
+    [
+        (Inputs(), ["sync", "--format=json"]),
+        (Inputs(dry_run=True, config="c.yaml"), ["--config", "c.yaml", "sync", "--dry-run", "--format=json"]),
+        (Inputs("push", offline=True), ["push", "--offline", "--format=json"]),
+        (Inputs("sync", offline=True), ["push", "--offline", "--format=json"]),
+        (Inputs("pull", dry_run=True), ["pull", "--dry-run", "--format=json"]),
+        (Inputs("overdue", offline=True, dry_run=True), ["overdue", "--offline", "--dry-run", "--format=json"]),
+        (Inputs("report", extra_args=("--format", "markdown")), ["report", "--format", "markdown"]),
+        (Inputs("check", paths=("x.md",)), ["check", "--format=json", "x.md"]),
+    ],
+)
+def test_the_pmsync_command_line_asks_for_json_unless_the_user_chose_a_format(inputs: Inputs, argv: list[str]) -> None:
+    assert pmsync_argv(inputs) == argv
+
+
+def test_read_json_takes_one_object_and_nothing_else() -> None:
+    assert read_json('{"a": 1}\n') == {"a": 1}
+    assert read_json("[1, 2]") is None
+    assert read_json("pmsync push → acme/pm\n") is None
+
+
+def test_plan_counts_count_what_was_done_or_in_a_dry_run_planned() -> None:
+    actions = [
+        {"kind": "create", "url": "u", "error": None},
+        {"kind": "create", "url": None, "error": "boom"},
+        {"kind": "update", "url": "u"},
+        {"kind": "reopen", "url": "u"},
+        {"kind": "close_orphan", "url": "u"},
+        {"kind": "noop", "url": None},
+        "not an action",
+    ]
+    done = plan_counts({"dry_run": False, "actions": actions})
+    assert (done.created, done.updated, done.closed) == (1, 2, 1)
+    planned = plan_counts({"dry_run": True, "actions": actions})
+    assert (planned.created, planned.updated, planned.closed) == (2, 2, 1)
+
+
+def test_written_paths_are_relative_to_the_git_root(tmp_path: Path) -> None:
+    work = tmp_path / "repo" / "docs"
+    work.mkdir(parents=True)
+    data = {"written": ["pm/a.md", "../outside.md", "../../elsewhere.md"]}
+    assert written_paths(data, work, tmp_path / "repo") == {"docs/pm/a.md", "outside.md"}
+    assert written_paths(None, work, tmp_path / "repo") == set()
+
+
+def test_changed_documents_are_postmortems_the_state_file_or_named_by_pmsync() -> None:
+    before = {"notes.txt": "1", "a.md": "1"}
+    after = {"notes.txt": "2", "a.md": "2", "b.MARKDOWN": "1", "pmsync.state.json": "1", "c.txt": "1", "x\ny.md": "1"}
+    assert changed_documents(before, after, {"c.txt"}) == ["a.md", "b.MARKDOWN", "c.txt", "pmsync.state.json"]
+
+
+def _git_workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "work"
+    (root / "postmortems").mkdir(parents=True)
+    source = ROOT / "examples" / "postmortems"
+    for document in sorted(source.glob("*.md")):
+        (root / "postmortems" / document.name).write_bytes(document.read_bytes())
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def test_run_step_offline_push_writes_the_plan_counts_and_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _git_workspace(tmp_path)
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
+    environ = {
+        "PMSYNC_COMMAND": "push",
+        "PMSYNC_OFFLINE": "true",
+        "PMSYNC_PATHS": "postmortems/*.md",
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "PATH": "/usr/bin:/bin",
+    }
+    monkeypatch.chdir(root)
+
+    assert run_step(environ, root) == 0
+
+    values = dict(line.split("=", 1) for line in outputs.read_text(encoding="utf-8").splitlines() if "=" in line)
+    assert values["issues-created"] == "16"
+    assert (values["issues-updated"], values["issues-closed"], values["exit-code"]) == ("0", "0", "0")
+    assert (values["documents-changed"], values["write-back"]) == ("0", "none")
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("## pmsync push --offline\n\nDry run: no issue was written and no document changed.")
+    assert "| 16 | 0 | 0 | 0 | 5 | 0 | 0 | – |" in text
+    log = capsys.readouterr().out
+    assert log.splitlines()[0].startswith("pmsync push --offline --format=json postmortems/")
+    assert "pmsync push → OWNER/REPO (dry run: nothing written)" in log
+
+
+def test_run_step_shows_text_as_printed_when_the_user_chose_a_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _git_workspace(tmp_path)
+    summary = tmp_path / "summary.md"
+    environ = {
+        "PMSYNC_COMMAND": "push",
+        "PMSYNC_OFFLINE": "true",
+        "PMSYNC_EXTRA_ARGS": "--format text",
+        "PMSYNC_PATHS": "postmortems",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    monkeypatch.chdir(root)
+
+    assert run_step(environ, root) == 0
+
+    out = capsys.readouterr().out
+    assert "output issues-created=''" in out  # counts unknown: the text is not read
+    assert "16 to create" in summary.read_text(encoding="utf-8")
+
+
+def test_the_steps_entry_point_checks_its_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    assert steps_main([]) == EXIT_USAGE
+    assert "usage: python -m pmsync.action {run|write-back}" in capsys.readouterr().err
+
+
+def test_a_step_error_is_one_error_annotation(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PMSYNC_COMMAND", "deploy")
+    assert steps_main(["run"]) == EXIT_USAGE
+    assert capsys.readouterr().out == (
+        "::error title=pmsync::input command: 'deploy' is not one of sync, push, pull, overdue, report, check\n"
+    )
+
+
+def test_python_command_runs_this_pmsync() -> None:
+    assert action_run.python_command() == [sys.executable, "-m", "pmsync"]
+    result = subprocess.run([*action_run.python_command(), "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("pmsync, version ")
