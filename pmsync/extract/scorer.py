@@ -6,6 +6,7 @@ and shipped as `weights.json`; scoring is a dot product in plain Python.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -17,11 +18,14 @@ from pmsync.extract.features import Features
 class Scorer:
     weights: dict[str, float]
     threshold: float = 0.0
+    digest: str = ""  # of the weights file: cached scans made with other weights are not reused
 
     @classmethod
     def load(cls) -> Scorer:
-        data = json.loads(resources.files("pmsync.extract").joinpath("weights.json").read_text(encoding="utf-8"))
-        return cls({str(k): float(v) for k, v in data["weights"].items()}, float(data.get("threshold", 0.0)))
+        raw = resources.files("pmsync.extract").joinpath("weights.json").read_bytes()
+        data = json.loads(raw)
+        weights = {str(k): float(v) for k, v in data["weights"].items()}
+        return cls(weights, float(data.get("threshold", 0.0)), hashlib.blake2b(raw, digest_size=8).hexdigest())
 
     def score(self, features: Features) -> float:
         weights = self.weights
