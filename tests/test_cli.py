@@ -442,3 +442,38 @@ def test_scan_explain_of_a_missing_file_is_one_line(tmp_path: Path, capsys: pyte
     run = run_cli(capsys, "scan", "--explain", "missing.md")
     assert run.code == EXIT_USAGE
     assert run.err.splitlines()[0].startswith("Error: missing.md: cannot read it")
+
+
+def test_commands_that_do_not_talk_to_github_never_import_its_client() -> None:
+    """PyGithub and requests cost more to import than a whole scan of a few documents."""
+    probe = (
+        "import sys\n"
+        "from pmsync.cli import main\n"
+        "for argv in (['scan', 'examples/postmortems'], ['check', 'examples/postmortems'], ['--help']):\n"
+        "    main(argv)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('github', 'requests', 'jsonschema')))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_check_json_has_the_counts_and_findings_the_text_shows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    write(
+        tmp_path / "pm.md",
+        "# Outage\n\n## Action items\n\n- Investigate the cache\n- Add an alert @amy due 2024-05-01\n",
+    )
+    text = run_cli(capsys, "check", "pm.md")
+    as_json = run_cli(capsys, "check", "--format", "json", "pm.md")
+
+    data = json.loads(as_json.out)
+    assert as_json.code == text.code
+    assert as_json.err == text.err == f"1 documents, 2 items: {data['errors']} errors, {data['warnings']} warnings\n"
+    assert (data["documents"], data["items"]) == (1, 2)
+    lines = [f"{f['path']}:{f['line']}: {f['level']}: {f['message']} [{f['code']}]" for f in data["findings"]]
+    assert lines == text.out_lines
+    assert data["warnings"] == sum(f["level"] == "warning" for f in data["findings"]) > 0

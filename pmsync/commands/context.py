@@ -23,7 +23,8 @@ from pmsync.github.issues import (
     Tracker,
     find_token,
 )
-from pmsync.github.snapshot import Snapshot, take_snapshot
+from pmsync.github.snapshot import take_snapshot
+from pmsync.github.state import Snapshot
 from pmsync.model import Diagnostic, Postmortem
 
 OFFLINE_REPO = "OWNER/REPO"

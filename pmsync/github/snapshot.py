@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from pmsync.github import state as state_file
 from pmsync.github.issues import RemoteIssue, Tracker
+from pmsync.github.state import Snapshot
 
 LISTING_PAGE = 100  # issues per listing page (the most GitHub serves)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    issues: list[RemoteIssue]
-    full_at: dt.datetime  # when it was last rebuilt from a full listing
-    since: dt.datetime | None = None  # the `since` of this run's listing; None: it was a full listing
 
 
 def take_snapshot(tracker: Tracker, root: Path, label: str) -> Snapshot:
@@ -60,7 +53,7 @@ def settle_snapshot(
     since = snapshot.since or run_start
     if since is not None and wrote:
         changed = tracker.list_issues(label, since=since, bodies=False)  # for the state file only
-        issues = state_file.merge(tuple(issues), changed)
+        issues = state_file.merge(issues, changed)
     save_snapshot(tracker.repo, root, label, snapshot, issues)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,13 @@ FULL_LISTING_EVERY = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
-class State:
-    repository: str
-    label: str
-    since: dt.datetime  # the newest update seen: the next listing asks for issues updated since then
-    full_at: dt.datetime  # when the snapshot was last rebuilt from a full listing
-    issues: tuple[RemoteIssue, ...]
+class Snapshot:
+    """The managed issues a run works with: from a listing, or from this file plus
+    what changed since (the one snapshot type; the plan reads it through IssueIndex)."""
+
+    issues: list[RemoteIssue]
+    full_at: dt.datetime  # when it was last rebuilt from a full listing
+    since: dt.datetime | None = None  # the newest update seen when saved; None: a full listing this run
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -150,7 +151,7 @@ _ISSUES_OPEN = ', "issues": ['
 _ISSUES_CLOSE = "]}"
 
 
-def load(path: Path, repository: str, label: str, now: dt.datetime) -> State | None:
+def load(path: Path, repository: str, label: str, now: dt.datetime) -> Snapshot | None:
     """The saved snapshot, if it can be trusted for an incremental listing.
 
     Read a line at a time (the file is one issue per line, as `render` writes it),
@@ -170,14 +171,14 @@ def load(path: Path, repository: str, label: str, now: dt.datetime) -> State | N
             issues: list[RemoteIssue] = []
             for line in handle:
                 if line.rstrip("\n") == _ISSUES_CLOSE:
-                    return State(repository, label, since, full_at, tuple(issues))
+                    return Snapshot(issues, full_at, since)
                 issues.append(_issue(json.loads(line.rstrip().removesuffix(",")), issues_url, intern))
     except (OSError, KeyError, TypeError, ValueError, AttributeError):
         pass  # missing or damaged: a full listing rebuilds it
     return None  # cut short (no closing line): not trusted either
 
 
-def merge(saved: tuple[RemoteIssue, ...], changed: list[RemoteIssue]) -> list[RemoteIssue]:
+def merge(saved: Sequence[RemoteIssue], changed: Sequence[RemoteIssue]) -> list[RemoteIssue]:
     by_number = {issue.number: issue for issue in saved}
     for issue in changed:
         by_number[issue.number] = issue

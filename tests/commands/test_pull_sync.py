@@ -3,6 +3,7 @@ status written back, three-way state sync, conflicts, idempotency, check mode.""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -274,3 +275,34 @@ def test_crlf_bom_document_keeps_its_bytes(workspace: tuple[Path, GitHubDouble])
     stripped = re.sub(rb" \xc2\xb7 \[#\d+\]\([^)]*\)(?: \xc2\xb7 [a-z' 0-9-]+)*", b"", data)
     stripped = stripped.replace(b"- [ ] ", b"- ")
     assert stripped == original
+
+
+def test_sync_and_pull_json_name_the_documents_written_and_the_items_changed(
+    workspace: tuple[Path, GitHubDouble], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, double = workspace
+    capsys.readouterr()
+    assert main(["sync", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["create"] == 3
+    assert data["written"] == ["postmortems/checkout.md"]
+    assert data["not_written"] == []
+    # The pull half turned the list items into task items (boxes, not spans: no item "changed").
+    assert data["pull"] == {
+        "repository": REPO,
+        "dry_run": False,
+        "changes": [],
+        "conflicts": [],
+        "out_of_date": ["postmortems/checkout.md"],
+        "written": ["postmortems/checkout.md"],
+        "not_written": [],
+    }
+
+    number = _number(_line(root, "failover runbook"))
+    double.close_issue(REPO, number, reason="completed")
+    assert main(["pull", "--format", "json"]) == 0
+    pulled = json.loads(capsys.readouterr().out)
+    assert pulled["repository"] == REPO and pulled["dry_run"] is False
+    assert pulled["written"] == ["postmortems/checkout.md"] == pulled["out_of_date"]
+    assert [c["path"] for c in pulled["changes"]] == ["postmortems/checkout.md"]
+    assert pulled["changes"] == [{"path": "postmortems/checkout.md", "change": f"10: #{number} completed"}]

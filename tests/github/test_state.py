@@ -60,7 +60,7 @@ def _issues() -> list[RemoteIssue]:
     ]
 
 
-def _load(path: Path) -> state.State:
+def _load(path: Path) -> state.Snapshot:
     loaded = state.load(path, "acme/pm", "pmsync", T0 + dt.timedelta(days=1))
     assert loaded is not None
     return loaded
