@@ -82,8 +82,6 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
         forced = overrides.decision(draft)  # the author's override wins over the score
         if forced is None and draft.origin == "marked":
             forced = True  # "Action item: ..." and "TODO: ..." lines count anywhere
-        if forced is None and draft.anchor in candidates.context.spans:
-            forced = True  # linked by pmsync to its issue: it stays an item when pull writes its task box
         if scorer.score(features) > scorer.threshold if forced is None else forced:
             kept.append(draft)
     items = build_items(_without_covered(kept), candidates.context)

@@ -79,6 +79,8 @@ def _own(draft: Draft, cue: Cue, position: float) -> Features:
         "has-text": bool(draft.body) and draft.origin != "prose",  # prose gathers the sentences after it
     }
     found.update({name: 1.0 for name, on in flags.items() if on})
+    if draft.reported:
+        found[f"reported&cue={cue.value}"] = 1.0
     if flags["commits"]:
         found[f"commits&mode={draft.rule_mode}"] = 1.0
         found[f"commits&origin={draft.origin}"] = 1.0

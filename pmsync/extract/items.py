@@ -76,6 +76,7 @@ class Draft:
         return " ".join(part for part in self.text if part).strip()
 
 
+_ORDINAL = re.compile(r"^\d{1,3}[.)]\s+(?=\S)")
 _CHECKBOX = re.compile(r"^\s*\[(?P<state>[ xX]?)\]\s*")
 _PRIORITY_TAG = re.compile(
     r"^\s*(?P<q>\*\*|__)?(?P<tag>HIGH|MEDIUM|MED|LOW|CRITICAL|URGENT|P[0-4])(?P=q)?\s*[:\-–—]?\s+(?=\S)"
@@ -262,9 +263,16 @@ class ItemCollector:
         return None if self._followup_root(section) is section else section.title
 
     def _may_be_heading_item(self, section: Section) -> bool:
-        """A titled leaf section under a titled parent, holding paragraphs only."""
+        """A titled leaf section under a titled parent, holding paragraphs (and a list
+        after them). A section whose own title names follow-up work or lessons holds
+        items; it is not one."""
         if section.children or not section.blocks or section.parent is None or section.parent.title is None:
             return False
+        if section.kind in (SectionKind.FOLLOWUP, SectionKind.WEAK) and section.parent.effective_kind not in (
+            SectionKind.FOLLOWUP,
+            SectionKind.WEAK,
+        ):
+            return False  # the follow-up section itself ("## Action items"), not a measure under one
         content = [b for b in section.blocks if b.kind not in ("html", "quote", "hr")]
         words = len(_SENTENCE_WORDS.findall(section.title or ""))
         if not content or not 0 < words <= 12 or content[0].kind != "paragraph":
@@ -370,6 +378,9 @@ class ItemCollector:
         lead = lead_block.text if lead_block else ""
         anchor = lead_block.end - 1 if lead_block else entry.line
         checked, lead = _strip_checkbox(lead)
+        if checked is not None:
+            # "- 1. text" is read as one entry; a task box written before it leaves "1. " in the text.
+            lead = _ORDINAL.sub("", lead, count=1)
         tags, lead = _strip_tags(lead)
         label, description = _split_label(lead)
         if lead_block is not None and lead_block.kind == "heading":

@@ -29,6 +29,7 @@ class Section:
     parent: Section | None = None
     blocks: list[Block] = field(default_factory=list)
     children: list[Section] = field(default_factory=list)
+    heading: str = ""  # the title as written, numbers and dates kept ("2023-02-01 Dask evictions")
 
     @property
     def effective_kind(self) -> SectionKind:
@@ -164,6 +165,15 @@ def _is_report(section: Section) -> bool:
     return False
 
 
+_MARKUP = re.compile(r"\*\*|__|`|^#+\s*|\s#+\s*$")
+
+
+def _as_written(title: str) -> str:
+    """A heading's words as the author wrote them, without Markdown marks."""
+    text = _MARKUP.sub("", title.strip()).strip()
+    return " ".join(text.rstrip(":：").split())
+
+
 def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
     root = Section(None, 0, 0, SectionKind.NEUTRAL)
     current = root
@@ -178,7 +188,7 @@ def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
                 inside_followup=context is SectionKind.FOLLOWUP,
                 inside_report=context is SectionKind.NEGATIVE and (event.level == PSEUDO_LEVEL or _is_report(current)),
             )
-            section = Section(title, event.level, event.line, kind, parent=current)
+            section = Section(title, event.level, event.line, kind, parent=current, heading=_as_written(event.title))
             current.children.append(section)
             current = section
         else:

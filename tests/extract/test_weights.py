@@ -11,7 +11,9 @@ from benchmarks.train_extract import WEIGHTS, fit, load_examples, load_matcher
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
-needs_corpus = pytest.mark.skipif(not (CORPUS / "score.py").exists(), reason="../shared/corpus is not beside the checkout")
+needs_corpus = pytest.mark.skipif(
+    not (CORPUS / "score.py").exists(), reason="../shared/corpus is not beside the checkout"
+)
 
 
 @needs_corpus
@@ -20,4 +22,3 @@ def test_shipped_weights_are_reproduced_from_the_corpus() -> None:
     shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     assert fit(examples) == shipped["weights"]
     assert shipped["documents"] == len(examples)
-
