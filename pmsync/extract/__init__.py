@@ -18,6 +18,7 @@ from pmsync.extract.blocks import parse
 from pmsync.extract.features import Features, describe
 from pmsync.extract.fields import FieldContext, build_items
 from pmsync.extract.items import Draft, ItemCollector
+from pmsync.extract.language import Cue
 from pmsync.extract.metadata import blank_front_matter, build_incident, read_front_matter
 from pmsync.extract.overrides import Overrides, strip_overrides
 from pmsync.extract.scorer import Scorer
@@ -82,6 +83,12 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
         forced = overrides.decision(draft)  # the author's override wins over the score
         if forced is None and draft.origin == "marked":
             forced = True  # "Action item: ..." and "TODO: ..." lines count anywhere
+        if forced is None and draft.origin != "prose" and draft.anchor in candidates.context.spans:
+            # Linked to its issue by pmsync: the link is its identity, and the task box pmsync
+            # ticks when the issue closes must not turn it into something else.
+            forced = True
+        if forced is None and draft.reported and draft.cue is Cue.PAST:
+            forced = False  # "Fixed the bug" in a list of plans reports shipped work (unless marked done)
         if scorer.score(features) > scorer.threshold if forced is None else forced:
             kept.append(draft)
     items = build_items(_without_covered(kept), candidates.context)

@@ -126,7 +126,9 @@ def _table(tokens: list[Token], index: int, offset: int, parent: Block) -> int:
     return index
 
 
-_LIST_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
+# Bullets people paste from word processors and PDFs ("●<TAB>text", "-> text") count as list markers.
+_PASTED_BULLET = re.compile(r"^(?P<indent>\s*)(?:[•●▪◦○■‣→➔➜]|->|=>)[ \t]+(?=\S)")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+•●▪◦○■‣→➔➜]|->|=>|\d{1,3}[.)])[ \t]+\S")
 
 
 def looks_like_list(lines: list[str]) -> bool:
@@ -159,6 +161,8 @@ def dedent(lines: list[str]) -> str:
 
 
 def reparse_lines(lines: list[str], first_line: int) -> list[Block]:
-    """Blocks of some source lines re-read as Markdown of their own (dedented)."""
+    """Blocks of some source lines re-read as Markdown of their own (dedented, pasted
+    bullets read as "- ")."""
+    lines = [_PASTED_BULLET.sub(r"\g<indent>- ", line) for line in lines]
     blocks, _env = parse(dedent(lines), first_line)
     return blocks

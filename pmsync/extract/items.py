@@ -68,6 +68,7 @@ class Draft:
     after_intro: bool = False  # follows a forward-looking intro ("the following measures will be taken:")
     reported: bool = False  # a report of shipped work in a list that also holds plans
     closing: bool = False  # prose after the listed items of its section
+    marked_done: bool = False  # the author marks it finished: a ticked box, ✅, DONE
     commits: bool = False  # heading items: a paragraph under it commits to work
     covers: bool = False  # taken as an item, it stands for every candidate within its lines
 
@@ -121,8 +122,13 @@ def _clean(text: str) -> str:
     return " ".join(text.split()).strip()
 
 
+# Emoji and marks before an entry's words ("✅ Add a timeout"): decoration, not its title.
+_LEADING_SYMBOLS = re.compile("^[\u2190-\u2bff\ufe0f\u200d\U0001f000-\U0001faff\\s]+")
+
+
 def _title(text: str) -> str:
-    return _clean(text).rstrip(":： ").strip().strip("~").strip()
+    title = _clean(text).rstrip(":： ").strip().strip("~").strip()
+    return _LEADING_SYMBOLS.sub("", title) if title and not title[0].isascii() else title
 
 
 def _strip_checkbox(text: str) -> tuple[bool | None, str]:
@@ -389,7 +395,8 @@ class ItemCollector:
         tasks = [item for item in nested if _is_task(item)]
         details = [b for b in rest if not (b.kind == "list" and all(_is_task(i) for i in b.children))]
 
-        if label is not None and not description and len(nested) >= 2:
+        # A task box makes an entry an item: "- [ ] Rotate logs daily:" over its steps is not a group.
+        if label is not None and not description and len(nested) >= 2 and checked is None:
             return self._group_entries(rest, _title(label), section)
         if label is not None and lead_block is not None and not nested:
             lines = [line.strip() for line in description.split("\n")]
@@ -398,7 +405,7 @@ class ItemCollector:
                 first = lead_block.end - len(lines)
                 block = Block("paragraph", first, lead_block.end, text="\n".join(lines))
                 return self._line_block(block, lines, _title(label), section)
-        if label is None and nested and _is_group_name(_clean(lead), len(nested)):
+        if label is None and nested and checked is None and _is_group_name(_clean(lead), len(nested)):
             return self._group_entries(rest, _title(lead), section)
 
         draft: Draft | None
@@ -420,7 +427,8 @@ class ItemCollector:
             draft.checkbox = checked
             draft.tags.update(tags)
             draft.done = bool(checked) or draft.done
-            if checked is None and (draft.cue is Cue.PAST or _DONE_MARK.search(lead)):
+            draft.marked_done = bool(checked) or bool(_DONE_MARK.search(lead))
+            if checked is None and (draft.cue is Cue.PAST or draft.marked_done):
                 draft.done = True
             out.append(draft)
         for task in tasks:
@@ -637,7 +645,14 @@ def _mark_reports(drafts: list[Draft]) -> list[Draft]:
     has_past = any(d.cue is Cue.PAST for d in plain)
     has_other = any(d.cue is not Cue.PAST for d in plain)
     if has_past and has_other:
-        reports = [d for d in drafts if not d.label and d.cue in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)]
+        reports = [
+            d
+            for d in drafts
+            if not d.label
+            and d.cue in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)
+            and d.checkbox is None
+            and not d.marked_done  # an entry the author marks finished (✅, DONE) is an item, done
+        ]
         for draft in reports:
             draft.reported = True
     return drafts

@@ -17,7 +17,7 @@ from pmsync.extract.blocks import Block
 from pmsync.extract.dates import find_dates, first_date, may_hold_date
 from pmsync.extract.language import sentences
 from pmsync.extract.sections import Section, is_emphasis_title
-from pmsync.extract.vocabulary import SectionKind
+from pmsync.extract.vocabulary import DEFAULT_VOCABULARY, SectionKind
 from pmsync.model import Incident, ReviewStatus
 
 LABEL_LIMIT = 50  # GitHub's maximum label name length
@@ -226,8 +226,20 @@ def incident_title(root: Section, blocks: list[Block], matter: dict[str, Any]) -
             emphasis = is_emphasis_title(block.text)
             if emphasis:
                 return emphasis
-            break
+            return _first_line_title(block.text) if root.children == [] or block.line == 0 else None
     return None
+
+
+_SYMBOL_START = re.compile(r"^[^\w\s\"“(\[]+\s*")
+
+
+def _first_line_title(text: str) -> str | None:
+    """A document with no headings starts with its title line ("🚨 Incident report: queue backlog")."""
+    line = _SYMBOL_START.sub("", text.split("\n", 1)[0].strip())
+    words = len(re.findall(r"\w+", line))
+    if not 0 < words <= 14 or line.endswith((".", "!", "?", ":", "：")):
+        return None
+    return line if DEFAULT_VOCABULARY.classify(line) is SectionKind.NEUTRAL else None  # not "Issue Summary"
 
 
 def _slug(text: str) -> str:

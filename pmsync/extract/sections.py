@@ -119,8 +119,20 @@ def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _
     for index in range(start, len(lines)):
         hashed = _HASH_LINE.match(lines[index])
         if not hashed:
+            title = _inner_title(lines, index, vocabulary) if index > chunk_start else None
+            if title is not None:
+                # A title line inside a paragraph ("...recovered.\n**Action items:**", a plain-text
+                # document's "Action items" line): the paragraph ends and a section starts.
+                yield from _chunk(lines[chunk_start:index], block.line + chunk_start)
+                yield _Head(title, PSEUDO_LEVEL, block.line + index)
+                chunk_start = index + 1
             continue
-        heading_alone = index + 1 == len(lines) or bool(_HASH_LINE.match(lines[index + 1]))
+        heading_alone = (
+            index + 1 == len(lines)
+            or bool(_HASH_LINE.match(lines[index + 1]))
+            # "#Action items" over lines: a section, though no blank line follows it
+            or (index + 2 < len(lines) and _names_followup(hashed["title"], vocabulary))
+        )
         if heading_alone or index > chunk_start:
             yield from _chunk(lines[chunk_start:index], block.line + chunk_start)
             chunk_start = index
@@ -128,6 +140,31 @@ def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _
             yield _Head(hashed["title"].strip(), len(hashed["marks"]), block.line + index)
             chunk_start = index + 1
     yield from _chunk(lines[chunk_start:], block.line + chunk_start)
+
+
+def _names_followup(title: str, vocabulary: Vocabulary) -> bool:
+    return vocabulary.classify(normalize_title(title)) in (SectionKind.FOLLOWUP, SectionKind.WEAK)
+
+
+_ENDS_LINE = (".", "!", "?", ":", ";", ")", "。", "：")
+
+
+def _inner_title(lines: list[str], index: int, vocabulary: Vocabulary) -> str | None:
+    """A line inside a paragraph that is a section title: only bold or italic text, or
+    a short title line naming a section's kind, after a line that ended (so the
+    wrapped line of a sentence is never taken for one)."""
+    line = lines[index].strip()
+    if not line or line[0].islower():
+        return None
+    emphasis = is_emphasis_title(line)
+    if emphasis is not None:
+        return emphasis
+    previous = lines[index - 1].strip()
+    if ":" in line.rstrip(":： ") or "：" in line.rstrip(":： "):
+        return None  # "TODO: email the list" is an entry, not a title
+    if previous.endswith(_ENDS_LINE) or len(_WORDS.findall(previous)) <= 8:
+        return _plain_title(line, vocabulary)
+    return None
 
 
 def _chunk(lines: list[str], first_line: int) -> Iterator[Block]:
