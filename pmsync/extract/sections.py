@@ -154,14 +154,18 @@ def _inner_title(lines: list[str], index: int, vocabulary: Vocabulary) -> str | 
     a short title line naming a section's kind, after a line that ended (so the
     wrapped line of a sentence is never taken for one)."""
     line = lines[index].strip()
-    if not line or line[0].islower():
+    # Cheap tests first: this runs on every line of every paragraph of several lines.
+    if not line or len(line) > 100 or line[0].islower():
         return None
-    emphasis = is_emphasis_title(line)
-    if emphasis is not None:
-        return emphasis
-    previous = lines[index - 1].strip()
+    if line[0] in "*_" or not line[0].isascii():
+        emphasis = is_emphasis_title(line)
+        if emphasis is not None:
+            return emphasis
+    if len(line) > 60 or "." in line or "?" in line or "!" in line:
+        return None
     if ":" in line.rstrip(":： ") or "：" in line.rstrip(":： "):
         return None  # "TODO: email the list" is an entry, not a title
+    previous = lines[index - 1].strip()
     if previous.endswith(_ENDS_LINE) or len(_WORDS.findall(previous)) <= 8:
         return _plain_title(line, vocabulary)
     return None
