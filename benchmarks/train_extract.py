@@ -26,7 +26,7 @@ import numpy as np
 import yaml
 
 from pmsync.config import Config
-from pmsync.extract import Candidates, read_candidates
+from pmsync.extract import Candidates, read_candidates, rule
 
 DEFAULT_CORPUS = Path("../shared/corpus")
 WEIGHTS = Path(__file__).resolve().parent.parent / "pmsync" / "extract" / "weights.json"
@@ -80,14 +80,21 @@ def load_examples(corpus: Path, matcher: ModuleType) -> list[Example]:
 
 def fit(examples: list[Example], penalty: float = PENALTY) -> dict[str, float]:
     """Weights of an L2-penalised logistic regression over the examples' candidates."""
-    names = sorted({name for ex in examples for features in ex.candidates.features for name in features})
+    # Candidates a rule decides (see pmsync.extract.rule) teach the scorer nothing.
+    scored = [
+        (features, positive)
+        for ex in examples
+        for draft, features, positive in zip(ex.candidates.drafts, ex.candidates.features, ex.positive, strict=True)
+        if rule(ex.candidates, draft) is None
+    ]
+    names = sorted({name for features, _ in scored for name in features})
     column = {name: i for i, name in enumerate(names)}
-    rows = [features for ex in examples for features in ex.candidates.features]
+    rows = [features for features, _ in scored]
     x = np.zeros((len(rows), len(names)))
     for r, features in enumerate(rows):
         for name, value in features.items():
             x[r, column[name]] = value
-    y = np.array([p for ex in examples for p in ex.positive], dtype=float)
+    y = np.array([positive for _, positive in scored], dtype=float)
     w = np.zeros(len(names))
     ridge = penalty * np.eye(len(names))
     ridge[column["bias"], column["bias"]] = 0.0  # the intercept is not shrunk

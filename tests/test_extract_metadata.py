@@ -263,3 +263,10 @@ def test_front_matter_after_bom() -> None:
 )
 def test_dates_written_the_cjk_way(line: str) -> None:
     assert extract(f"# 障害\n\n{line}\n").incident.date == dt.date(2024, 3, 5)
+
+
+def test_a_bold_section_name_first_is_not_the_title() -> None:
+    pm = extract(
+        "**Issue Summary**\n\nPostmortem: Checkout outage on 2024-05-01\n\n**Action items**\n\n- Add a canary stage\n"
+    )
+    assert pm.incident.title == "Postmortem: Checkout outage on 2024-05-01"

@@ -30,7 +30,7 @@ from pmsync.model import Diagnostic, Incident, Postmortem
 if TYPE_CHECKING:
     from pmsync.config import Config
 
-__all__ = ["Candidates", "decide", "default_scorer", "extract_document", "read_candidates"]
+__all__ = ["Candidates", "decide", "default_scorer", "extract_document", "read_candidates", "rule"]
 
 
 @dataclass
@@ -80,16 +80,8 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
     overrides = candidates.overrides
     kept: list[Draft] = []
     for draft, features in zip(candidates.drafts, candidates.features, strict=True):
-        forced = overrides.decision(draft)  # the author's override wins over the score
-        if forced is None and draft.origin == "marked":
-            forced = True  # "Action item: ..." and "TODO: ..." lines count anywhere
-        if forced is None and draft.origin != "prose" and draft.anchor in candidates.context.spans:
-            # Linked to its issue by pmsync: the link is its identity, and the task box pmsync
-            # ticks when the issue closes must not turn it into something else.
-            forced = True
-        if forced is None and draft.reported and draft.cue is Cue.PAST:
-            forced = False  # "Fixed the bug" in a list of plans reports shipped work (unless marked done)
-        if scorer.score(features) > scorer.threshold if forced is None else forced:
+        ruled = rule(candidates, draft)
+        if scorer.score(features) > scorer.threshold if ruled is None else ruled[0]:
             kept.append(draft)
     items = build_items(_without_covered(kept), candidates.context)
     return Postmortem(
@@ -98,6 +90,25 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
         items=tuple(items),
         diagnostics=(*candidates.diagnostics, *overrides.diagnostics(candidates.path, candidates.drafts)),
     )
+
+
+def rule(candidates: Candidates, draft: Draft) -> tuple[bool, str] | None:
+    """The decisions that are not the scorer's, and why: the author's override, then
+    what the document states outright. None leaves the candidate to the score."""
+    forced = candidates.overrides.decision(draft)
+    if forced is not None:
+        return forced, "forced by override"
+    if draft.origin == "marked":
+        return True, "marked as an action"  # "Action item: ..." and "TODO: ..." lines count anywhere
+    if draft.origin != "prose" and draft.anchor in candidates.context.spans:
+        # Linked to its issue by pmsync: the link is its identity, and the task box pmsync
+        # ticks when the issue closes must not turn it into something else.
+        return True, "linked to its issue"
+    if draft.after_intro and draft.origin in ("entry", "label"):
+        return True, "announced by the intro before its list"  # "To prevent this, we will:"
+    if draft.reported and draft.cue is Cue.PAST:
+        return False, "reports shipped work in a list of plans"  # "Fixed the bug" (unless marked done)
+    return None
 
 
 def _without_covered(kept: list[Draft]) -> list[Draft]:

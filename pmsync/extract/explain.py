@@ -11,7 +11,7 @@ same in every score, is named once at the top). Pure: builds a string.
 
 from __future__ import annotations
 
-from pmsync.extract import Candidates, _without_covered
+from pmsync.extract import Candidates, _without_covered, rule
 from pmsync.extract.items import Draft
 from pmsync.extract.scorer import Scorer
 from pmsync.extract.sections import PSEUDO_LEVEL, Section
@@ -139,12 +139,8 @@ def _candidates(candidates: Candidates, scorer: Scorer) -> list[str]:
 
 def _decision(candidates: Candidates, draft: Draft, scored: bool) -> tuple[bool, str]:
     """Kept or not, and why when the score did not decide: the same rules as `decide`."""
-    forced = candidates.overrides.decision(draft)
-    if forced is not None:
-        return forced, " (forced by override)"
-    if draft.origin == "marked":
-        return True, " (marked as an action)"
-    return scored, ""
+    ruled = rule(candidates, draft)
+    return (scored, "") if ruled is None else (ruled[0], f" ({ruled[1]})")
 
 
 def _covering(draft: Draft, kept: list[Draft]) -> str:

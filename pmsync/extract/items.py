@@ -318,7 +318,7 @@ class ItemCollector:
         listed = False  # a list, table or plain block already gave items here
         screened = _screened(section, rule_mode)
         for block in blocks:
-            if screened and not self._may_commit(block):
+            if screened and not forward_intro and not self._may_commit(block):
                 continue
             group = self._group(section)
             if rule_mode is None and forward_intro:
@@ -673,7 +673,8 @@ _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_PLACEHOLDER = re.compile(r"^[\s.\-–—_?…]*$|^(?:tbd|todo|n/?a|none|\.\.\.)$", re.I)
+# Empty or fill-in cells of a template: "", "-", "TBD", "[Describe the action]", "<owner>".
+_PLACEHOLDER = re.compile(r"^[\s.\-–—_?…]*$|^(?:tbd|todo|n/?a|none|\.\.\.)$|^\[[^\]]*\]$|^<[^>]*>$|^\{[^}]*\}$", re.I)
 
 
 def _column_roles(header: list[str]) -> dict[str, int]:

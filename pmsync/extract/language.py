@@ -81,7 +81,7 @@ _STRONG_FUTURE = re.compile(
     r"\b(?:we|i|the team|our team|team|they)\s+(?:will|shall|plan|intend|aim|need|must|should|"
     r"are going to|would like to|may|want)\b(?!\s+have\b)"
     r"|\b(?:we|i|they)(?:'ll|’ll)\b"
-    r"|\b(?:plans?|planning|intends?|aims?) to\b"
+    r"|\b(?:plans?|planning|intends?|aims?) to\b|\baiming (?:at|for)\b"
     r"|\b(?:is|are)\s+(?:also\s+|now\s+|currently\s+)?being\s+\w+"
     r"|\b(?:actively\s+)?working on\b|\bunder ?way\b|\bongoing\b|\bremains? a priority\b"
     r"|\bin the (?:near|coming) future\b|\bnext steps?\b|\baction items?\b"

@@ -221,13 +221,25 @@ def incident_title(root: Section, blocks: list[Block], matter: dict[str, Any]) -
             return section.heading or section.title
         if section.level <= 2 and section.kind is not SectionKind.NEUTRAL:
             break
-    for block in blocks:
-        if block.kind == "paragraph":
-            emphasis = is_emphasis_title(block.text)
-            if emphasis:
-                return emphasis
-            return _first_line_title(block.text) if root.children == [] or block.line == 0 else None
+    for block in blocks[:3]:
+        if block.kind != "paragraph":
+            continue
+        emphasis = is_emphasis_title(block.text)
+        if emphasis and _names_a_section(emphasis):
+            continue  # "**Issue Summary**" names a section, not the incident
+        if emphasis:
+            return emphasis
+        return _first_line_title(block.text) if root.children == [] or block.line <= 2 else None
     return None
+
+
+def _names_a_section(title: str) -> bool:
+    """Whether a title is all section words ("Issue Summary"), unlike "DNS resolution failure"."""
+    text = title.lower()
+    vocabulary = DEFAULT_VOCABULARY
+    for pattern in (vocabulary.followup, vocabulary.generic_followup, vocabulary.weak, vocabulary.negative):
+        text = pattern.sub(" ", text)
+    return len(re.findall(r"\w+", text)) <= 1 and ":" not in title
 
 
 _SYMBOL_START = re.compile(r"^[^\w\s\"“(\[]+\s*")

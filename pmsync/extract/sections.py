@@ -63,7 +63,8 @@ _WORDS = re.compile(r"\w+")
 _SENTENCE_START = re.compile(r"^(?:this|that|these|those|it|we|i|you|they|he|she|there)\b", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
-_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]")
+# Marks a title never has, or a clause after a comma ("To prevent this, we will:" is a sentence).
+_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]|,\s*(?:we|i|they|the team|our team)\b", re.I)
 
 
 def is_emphasis_title(text: str) -> str | None:
@@ -78,6 +79,8 @@ def is_emphasis_title(text: str) -> str | None:
         return None
     if "**" in title or "__" in title:  # "**a** and **b**" is two spans, not one title
         return None
+    if title.endswith((".", "!", "?", "。")):
+        return None  # "_Replace this line with your items._": a sentence in italics, a template's legend
     return title
 
 

@@ -52,7 +52,11 @@ FOLLOWUP_WORDS = (
 )
 # Words that name follow-up work only where the surrounding section is not a
 # report of the incident: "Fixes" under "Client releases" lists shipped fixes.
-GENERIC_FOLLOWUP_WORDS = r"actions?|tasks?|improvements?|recommendations?|measures|fixes"
+GENERIC_FOLLOWUP_WORDS = (
+    r"actions?|tasks?|improvements?|recommendations?|measures|fixes|"
+    # Inflected and question forms: "Preventing a repeat", "How do we prevent this?", "Long-term changes".
+    r"prevent(?:ing|s)?|future|looking ahead|what'?s next|long[\s-]term|short[\s-]term"
+)
 WEAK_WORDS = (
     r"lessons?(?: learn(?:ed|t))?|learnings|takeaways|moving forward|resolution and recovery|going forward|"
     r"教訓|학습|교훈|经验教训|lições aprendidas|lecciones aprendidas|leçons apprises|lezioni apprese|"
