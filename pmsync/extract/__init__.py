@@ -104,7 +104,7 @@ def rule(candidates: Candidates, draft: Draft) -> tuple[bool, str] | None:
         # Linked to its issue by pmsync: the link is its identity, and the task box pmsync
         # ticks when the issue closes must not turn it into something else.
         return True, "linked to its issue"
-    if draft.after_intro and draft.origin in ("entry", "label"):
+    if draft.after_intro and draft.origin in ("entry", "label", "row"):
         return True, "announced by the intro before its list"  # "To prevent this, we will:"
     if draft.reported and draft.cue is Cue.PAST:
         return False, "reports shipped work in a list of plans"  # "Fixed the bug" (unless marked done)

@@ -338,6 +338,8 @@ class ItemCollector:
             elif block.kind == "table":
                 found = self._table(block, group, section)
                 listed = listed or bool(found)
+                for draft in found:
+                    draft.after_intro = forward_intro
             elif block.kind == "paragraph":
                 lines = block.lines
                 intro = is_forward_intro(lines[-1]) and not _split_label(block.text)[0]
@@ -398,10 +400,12 @@ class ItemCollector:
         # A task box makes an entry an item: "- [ ] Rotate logs daily:" over its steps is not a group.
         if label is not None and not description and len(nested) >= 2 and checked is None:
             return self._group_entries(rest, _title(label), section)
-        if label is not None and lead_block is not None and not nested:
+        # "* **Fixes:**" alone on its line, over unindented lines: a group whose lines are its items
+        # ("* **Add a flag**: why" followed by "Owner: ..." is one item with its details).
+        alone = not _split_label(lead.split("\n", 1)[0])[1].strip()
+        if label is not None and alone and lead_block is not None and not nested:
             lines = [line.strip() for line in description.split("\n")]
             if len(lines) >= 2 and _is_line_block(lines):
-                # "* **Fixes:**" over unindented lines: a group whose lines are its items.
                 first = lead_block.end - len(lines)
                 block = Block("paragraph", first, lead_block.end, text="\n".join(lines))
                 return self._line_block(block, lines, _title(label), section)

@@ -64,7 +64,7 @@ _SENTENCE_START = re.compile(r"^(?:this|that|these|those|it|we|i|you|they|he|she
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
 # Marks a title never has, or a clause after a comma ("To prevent this, we will:" is a sentence).
-_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]|,\s*(?:we|i|they|the team|our team)\b", re.I)
+_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]|,\s*(?:we|i|they|the team|our team)\b|,\s+[a-z]")
 
 
 def is_emphasis_title(text: str) -> str | None:
