@@ -11,6 +11,7 @@ from typing import Any
 from pmsync.commands.check import CheckResult
 from pmsync.links import md_cell
 from pmsync.model import Diagnostic, Incident, Item, Postmortem
+from pmsync.output.table import PIPED, Cell, Column, Terminal, render_table, styled
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -72,19 +73,39 @@ def _state(item: Item) -> str:
 _BOXES = {"done": "✅", "won't": "🚫", "open": "⬜"}
 
 
-def scan_table(postmortems: Iterable[Postmortem]) -> str:
-    lines: list[str] = []
+_STATE_STYLES = {"done": "green", "won't": "dim", "open": ""}
+SCAN_COLUMNS = (
+    Column("LINE", "right"),
+    Column("STATE"),
+    Column("OWNER", cut=True),
+    Column("DUE"),
+    Column("ITEM", cut=True),
+)
+
+
+def scan_table(postmortems: Iterable[Postmortem], terminal: Terminal = PIPED) -> str:
+    """Per postmortem, a heading line and a table of its items."""
+    parts: list[str] = []
     for pm in postmortems:
         incident = pm.incident
         header = f"{pm.path}  ({incident.title or incident.id}"
         header += f", {incident.date.isoformat()}" if incident.date else ""
         header += f", {len(pm.items)} item{'s' if len(pm.items) != 1 else ''})"
-        lines.append(header)
-        for item in pm.items:
-            owner, due = fit_cell(item.owner or "-", 14), _date(item.due) or "-"
-            lines.append(f"  {item.line:>5}  {_state(item):<5}  {owner:<14}  {due:<10}  {fit_cell(item.title, 80)}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n" if lines else "no postmortems found\n"
+        part = styled(header, "bold", terminal) + "\n"
+        rows: list[list[Cell]] = [
+            [
+                str(item.line),
+                (_state(item), _STATE_STYLES[_state(item)]),
+                item.owner or "-",
+                _date(item.due) or "-",
+                item.title,
+            ]
+            for item in pm.items
+        ]
+        if rows:
+            part += render_table(SCAN_COLUMNS, rows, terminal)
+        parts.append(part)
+    return "\n".join(parts) if parts else "no postmortems found\n"
 
 
 def scan_markdown(postmortems: Iterable[Postmortem]) -> str:
