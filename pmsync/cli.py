@@ -20,6 +20,7 @@ import click
 
 from pmsync import __version__
 from pmsync.commands.check import check as check_documents
+from pmsync.commands.check import rules as check_rules
 from pmsync.commands.context import Run
 from pmsync.commands.init import init_repository
 from pmsync.commands.overdue import OverdueOptions
@@ -45,8 +46,11 @@ from pmsync.output import overdue as overdue_output
 from pmsync.output import report as report_output
 from pmsync.output.chart import backlog_svg
 from pmsync.output.plan import plan_json, plan_text, pull_json, pull_messages, pull_text, push_messages, sync_json
+from pmsync.output.sarif import sarif
 from pmsync.output.scan import (
+    check_by_rule,
     check_json,
+    check_markdown,
     check_tally,
     diagnostic_line,
     github_annotation,
@@ -237,21 +241,35 @@ def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
 @_global_options
 @_paths
 @_format_option("sarif")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option("--select", metavar="RULE", multiple=True, help="Check only these rules (repeatable, or RULE,RULE).")
+@click.option("--ignore", metavar="RULE", multiple=True, help="Skip these rules (repeatable, or RULE,RULE).")
 @click.pass_obj
-def check(options: Options, paths: tuple[str, ...], fmt: str) -> None:
-    """Lint postmortems: items without owner or due date, vague items, duplicates.
+def check(
+    options: Options, paths: tuple[str, ...], fmt: str, strict: bool, select: tuple[str, ...], ignore: tuple[str, ...]
+) -> None:
+    """Lint postmortems: items without owner or due date, owners that are not GitHub
+    logins, unreadable dates, duplicates and near-duplicates, vague wording.
 
-    Prints `file:line: level: message`; GitHub annotations under GitHub Actions.
-    Exits 1 when any error-level finding is reported.
+    Prints `file:line: level: message [rule]` (GitHub annotations under GitHub
+    Actions) and the findings counted by rule; `--format sarif` for GitHub code
+    scanning. Exits 1 on an error-level finding, or any finding with --strict.
+    Rules: no-items, missing-owner, owner-not-login, missing-due, unparseable-date,
+    duplicate-item, near-duplicate, vague-wording.
     """
-    result = check_documents(options.run(paths))
-    if fmt == "json":
-        _out(check_json(result))
-    else:
+    chosen, skipped = check_rules(select, "--select"), check_rules(ignore, "--ignore")
+    result = check_documents(options.run(paths), select=chosen, ignore=skipped)
+    if fmt == "table":
         line = github_annotation if _in_actions() else diagnostic_line
         _out("".join(line(finding) + "\n" for finding in result.findings))
+        terminal = Terminal.detect(sys.stderr)
+        by_rule = check_by_rule(result, terminal)
+        click.echo(f"\n{by_rule}" if by_rule else "", err=True, nl=False, color=terminal.color or None)
+    else:
+        render = {"json": check_json, "sarif": sarif, "markdown": check_markdown}[fmt]
+        _out(render(result))
     _warn(check_tally(result))
-    if result.count("error"):
+    if result.count("error") or (strict and result.findings):
         sys.exit(EXIT_FINDINGS)
 
 
