@@ -44,7 +44,7 @@ from pmsync.errors import (
 )
 from pmsync.output import overdue as overdue_output
 from pmsync.output import report as report_output
-from pmsync.output.chart import backlog_svg
+from pmsync.output.chart import backlog_mermaid, backlog_svg
 from pmsync.output.plan import plan_json, plan_text, pull_json, pull_messages, pull_text, push_messages, sync_json
 from pmsync.output.sarif import sarif
 from pmsync.output.scan import (
@@ -483,6 +483,7 @@ def overdue(
         remind=remind,
         digest=digest,
         dry_run=dry_run,
+        digest_chart=backlog_mermaid,
     )
     result = overdue_items(options.run(paths, config), run)
     _warn(*[diagnostic_line(d) for d in result.diagnostics])

@@ -20,7 +20,7 @@ OVERDUE_COLUMNS = (
     Column("OWNER", cut=True),
     Column("DUE"),
     Column("ITEM", cut=True),
-    Column("WHERE", cut=True),
+    Column("WHERE", cut=True, keep_end=True),
 )
 DUE_SOON_COLUMNS = (Column("DUE IN", "right"), *OVERDUE_COLUMNS[1:])
 

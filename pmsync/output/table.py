@@ -26,6 +26,7 @@ class Column:
     header: str
     align: Literal["left", "right"] = "left"
     cut: bool = False  # may be shortened (with "…") to fit a terminal; other columns never are
+    keep_end: bool = False  # cut at the start: paths keep their file name and line
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def render_table(columns: Sequence[Column], rows: Sequence[Sequence[Cell]], term
     for line, line_styles in zip(texts, styles, strict=True):
         cells = []
         for column, width, text, style in zip(columns, widths, line, line_styles, strict=True):
-            text = cut(text, width)
+            text = cut(text, width, keep_end=column.keep_end)
             pad = " " * (width - display_width(text))
             text = styled(text, style, terminal)
             cells.append(pad + text if column.align == "right" else text + pad)
@@ -103,10 +104,12 @@ def _fit(columns: Sequence[Column], widths: list[int], width: int) -> None:
         excess -= 1
 
 
-def cut(text: str, width: int) -> str:
-    """The text in at most `width` columns, ending in "…" when it had to be shortened."""
+def cut(text: str, width: int, *, keep_end: bool = False) -> str:
+    """The text in at most `width` columns, ending (or, keeping its end, starting) in "…" when shortened."""
     if display_width(text) <= width:
         return text
+    if keep_end:
+        return "…" + _tail(text, width - 1)
     kept, used = [], 0
     for char in text:
         size = display_width(char)
@@ -115,6 +118,18 @@ def cut(text: str, width: int) -> str:
         kept.append(char)
         used += size
     return "".join(kept).rstrip() + "…"
+
+
+def _tail(text: str, width: int) -> str:
+    kept: list[str] = []
+    used = 0
+    for char in reversed(text):
+        size = display_width(char)
+        if used + size > width:
+            break
+        kept.append(char)
+        used += size
+    return "".join(reversed(kept)).lstrip()
 
 
 _CODES = {"bold": "1", "red": "31", "green": "32", "yellow": "33", "dim": "2", "cyan": "36"}

@@ -206,10 +206,17 @@ def test_digest_issue_edited_in_place(
     assert len(digests) == 1
     body = digests[0].body
     assert "### @alice" in body and "## By incident" in body and "**Payment outage**: 4 overdue" in body
+    # the backlog drawn as a Mermaid chart, which GitHub renders in the issue
+    assert "<!-- pmsync:chart -->\n```mermaid\n" in body and "xychart-beta" in body
+    assert body.count("    line [") == 2  # open, overdue
+    github_double.reset_log()
+    assert main(["overdue", "--today", "2024-04-02", "--digest"]) == 0  # a day on, nothing else changed
+    assert github_double.writes() == []  # the chart alone does not rewrite the digest every day
     github_double.close_issue(REPO, 1, reason="completed")
     assert main(["overdue", "--today", "2024-04-01", "--digest"]) == 0
     digests = [i for i in github_double.issues(REPO) if i.title == "Overdue postmortem action items"]
     assert len(digests) == 1 and "**Payment outage**: 3 overdue" in digests[0].body
+    assert "<!-- pmsync:chart -->" in digests[0].body
     # The digest is not an action item: push leaves it alone.
     github_double.reset_log()
     assert main(["push"]) == 0

@@ -106,3 +106,9 @@ def test_force_color_colours_piped_output(
     write(tmp_path / "pm.md", doc("# Outage\n\n## Action items\n\n- [x] Add an alert @jdoe due 2024-04-01\n"))
     assert main(["scan", "pm.md"]) == 0
     assert "\x1b[32mdone\x1b[0m" in capsys.readouterr().out
+
+
+def test_paths_are_cut_at_the_start_to_keep_the_file_and_line() -> None:
+    columns = (Column("ITEM", cut=True), Column("WHERE", cut=True, keep_end=True))
+    rows = [["Raise the worker autoscaling ceiling", "postmortems/2026-03-14-webhook-delivery-backlog.md:75"]]
+    assert render_table(columns, rows, Terminal(width=34)).splitlines()[1] == "Raise the worke…  …y-backlog.md:75"
