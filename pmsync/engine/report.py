@@ -172,12 +172,16 @@ def build_report(
 
 
 def _span(issue: RemoteIssue | None, state: str, incident: dt.date | None, due: dt.date | None) -> Span | None:
-    """An item's span: from its issue's dates; without an issue (offline, or not filed yet),
+    """An item's span: from its incident's date (or its issue's opening, if earlier) to its
+    issue's closing; without an issue (offline, or not filed yet),
     open from the incident's date, and a done item closed by its due date (the documents
     do not say when it was done), else on the incident's date."""
     if issue is not None:
+        # An item is open from its incident, not from the day it was filed: a first import
+        # of old postmortems files everything today, and its backlog still starts back then.
+        opened = issue.created_at.date() if incident is None else min(incident, issue.created_at.date())
         closed = issue.closed_at.date() if issue.closed_at is not None else None
-        return Span(issue.created_at.date(), closed, due)
+        return Span(opened, closed, due)
     if incident is None:
         return None
     if state == "open":

@@ -80,3 +80,21 @@ def test_mermaid_samples_at_the_ticks_with_both_lines() -> None:
     assert "    line [0, 1, 1, 1, 1]" in out  # overdue
     short = backlog_mermaid([BacklogDay(D(2024, 3, 1), 2, 0), BacklogDay(D(2024, 3, 2), 1, 1)])
     assert '    x-axis ["2024-03-01", "2024-03-02"]' in short and backlog_mermaid([]) == ""
+
+
+def test_an_item_filed_late_counts_from_its_incident() -> None:
+    """A first import files old postmortems' items today: their backlog still starts at the incident."""
+    from types import SimpleNamespace
+
+    from pmsync.engine.report import _span
+
+    filed = SimpleNamespace(created_at=dt.datetime(2026, 12, 1, 9, 0), closed_at=None)
+    assert _span(filed, "open", D(2026, 3, 14), D(2026, 4, 30)) == Span(D(2026, 3, 14), None, D(2026, 4, 30))  # type: ignore[arg-type]
+    assert _span(filed, "open", None, None) == Span(D(2026, 12, 1), None, None)  # type: ignore[arg-type]
+    # offline: open from the incident; done closes by its due date (else on the incident's day)
+    assert _span(None, "open", D(2026, 3, 14), None) == Span(D(2026, 3, 14), None, None)
+    assert _span(None, "completed", D(2026, 3, 14), D(2026, 3, 20)) == Span(
+        D(2026, 3, 14), D(2026, 3, 20), D(2026, 3, 20)
+    )
+    assert _span(None, "completed", D(2026, 3, 14), None) == Span(D(2026, 3, 14), D(2026, 3, 14), None)
+    assert _span(None, "open", None, None) is None
