@@ -22,6 +22,7 @@ from pmsync import __version__
 from pmsync.commands.check import check as check_documents
 from pmsync.commands.check import rules as check_rules
 from pmsync.commands.context import Run
+from pmsync.commands.explain import explain_document
 from pmsync.commands.init import init_repository
 from pmsync.commands.overdue import OverdueOptions
 from pmsync.commands.overdue import overdue as overdue_items
@@ -222,9 +223,19 @@ _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @_global_options
 @_paths
 @_format_option()
+@click.option(
+    "--explain",
+    "explain_path",
+    metavar="FILE",
+    type=click.Path(path_type=str),
+    help="Show why each candidate of FILE is or is not an item: sections, scores, features.",
+)
 @click.pass_obj
-def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
+def scan(options: Options, paths: tuple[str, ...], fmt: str, explain_path: str | None) -> None:
     """Extract incidents and action items from postmortems (files or folders)."""
+    if explain_path is not None:
+        _out(explain_document(explain_path, options.config()) + "\n")
+        return
     result = options.run(paths).scanned
     _warn(*[diagnostic_line(d) for d in result.diagnostics])
     if fmt == "table":

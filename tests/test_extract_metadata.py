@@ -255,3 +255,11 @@ def test_front_matter_after_bom() -> None:
     pm = extract(b"\xef\xbb\xbf---\nid: INC-9\n---\n# Title\n")
     assert pm.incident.id == "INC-9"
     assert pm.incident.title == "Title"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["2024年3月5日に決済APIが停止した。", "2024년 3월 5일 결제 API가 중단되었습니다.", "2024年03月05日 支付接口中断。"],
+)
+def test_dates_written_the_cjk_way(line: str) -> None:
+    assert extract(f"# 障害\n\n{line}\n").incident.date == dt.date(2024, 3, 5)
