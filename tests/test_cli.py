@@ -244,7 +244,11 @@ def test_check_line_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert run.out_lines == [
         "pm.md:5: warning: no owner for 'Add a lag alert.'; add '@login' or an Owner column [missing-owner]"
     ]
-    assert run.err_lines == ["1 documents, 1 items: 0 errors, 1 warnings"]
+    assert run.err_lines == [  # the findings counted by rule, then the tally
+        "RULE           LEVEL    FINDINGS  DOCUMENTS  WHAT",
+        "missing-owner  warning         1          1  An action item without an owner",
+        "1 documents, 1 items: 0 errors, 1 warnings",
+    ]
 
 
 def test_check_clean_document_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
@@ -472,7 +476,8 @@ def test_check_json_has_the_counts_and_findings_the_text_shows(
 
     data = json.loads(as_json.out)
     assert as_json.code == text.code
-    assert as_json.err == text.err == f"1 documents, 2 items: {data['errors']} errors, {data['warnings']} warnings\n"
+    tally = f"1 documents, 2 items: {data['errors']} errors, {data['warnings']} warnings\n"
+    assert as_json.err == tally and text.err.endswith("\n" + tally)  # the table shows the counts by rule first
     assert (data["documents"], data["items"]) == (1, 2)
     lines = [f"{f['path']}:{f['line']}: {f['level']}: {f['message']} [{f['code']}]" for f in data["findings"]]
     assert lines == text.out_lines

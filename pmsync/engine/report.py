@@ -71,12 +71,43 @@ def percentile(values: Sequence[int], percent: float) -> float | None:
 
 
 @dataclass(frozen=True)
+class ItemStatus:
+    """One item as the report page lists it."""
+
+    title: str
+    owner: str | None
+    due: dt.date | None
+    state: str  # open, completed or not_planned
+    days_late: int | None  # open items past due only
+    line: int
+    issue: int | None
+    url: str | None
+
+
+@dataclass(frozen=True)
 class IncidentFigures:
     id: str
     title: str
     date: dt.date | None
     path: str
     figures: Figures
+    items: tuple[ItemStatus, ...] = ()
+
+
+@dataclass(frozen=True)
+class BacklogDay:
+    day: dt.date
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """One item's life on the chart: opened, closed (None: still open), due."""
+
+    opened: dt.date
+    closed: dt.date | None
+    due: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -86,7 +117,7 @@ class Report:
     incidents: tuple[IncidentFigures, ...]
     overall: Figures
     without_items: tuple[str, ...]  # paths of postmortems with no action items
-    backlog: tuple[tuple[dt.date, int], ...]  # open managed issues at the end of each day
+    backlog: tuple[BacklogDay, ...]  # items open, and overdue, at the end of each day
 
 
 def build_report(
@@ -102,7 +133,7 @@ def build_report(
     overall = Figures()
     incidents: list[IncidentFigures] = []
     without: list[str] = []
-    counted: list[RemoteIssue] = []
+    spans: dict[object, Span] = {}
     for pm, repo_path in documents:
         if since is not None and pm.incident.date is not None and pm.incident.date < since:
             continue
@@ -110,18 +141,52 @@ def build_report(
             without.append(pm.path)
             continue
         figures = Figures()
+        rows: list[ItemStatus] = []
         for item in pm.items:
             issue = index.issue_of(item, repo_path, repo)
-            if issue is not None:
-                counted.append(issue)
             state = remote_state(issue) if issue is not None else document_state(item)
             due = deadline(item, pm.incident, deadlines)
+            span = _span(issue, state, pm.incident.date, due.date if due else None)
+            if span is not None:
+                spans[issue.number if issue is not None else (pm.path, item.key)] = span
             for target in (figures, overall):
                 _count(target, state, due.date if due else None, item.owner, issue, today)
+            late = (today - due.date).days if state == "open" and due is not None and due.date < today else None
+            rows.append(
+                ItemStatus(
+                    item.title,
+                    item.owner,
+                    due.date if due else None,
+                    state,
+                    late,
+                    item.line,
+                    issue.number if issue is not None else None,
+                    issue.html_url if issue is not None else None,
+                )
+            )
+        incident = pm.incident
         incidents.append(
-            IncidentFigures(pm.incident.id, pm.incident.title or pm.incident.id, pm.incident.date, pm.path, figures)
+            IncidentFigures(incident.id, incident.title or incident.id, incident.date, pm.path, figures, tuple(rows))
         )
-    return Report(today, since, tuple(incidents), overall, tuple(without), backlog(counted, today))
+    return Report(today, since, tuple(incidents), overall, tuple(without), backlog(list(spans.values()), today, since))
+
+
+def _span(issue: RemoteIssue | None, state: str, incident: dt.date | None, due: dt.date | None) -> Span | None:
+    """An item's span: from its incident's date (or its issue's opening, if earlier) to its
+    issue's closing; without an issue (offline, or not filed yet),
+    open from the incident's date, and a done item closed by its due date (the documents
+    do not say when it was done), else on the incident's date."""
+    if issue is not None:
+        # An item is open from its incident, not from the day it was filed: a first import
+        # of old postmortems files everything today, and its backlog still starts back then.
+        opened = issue.created_at.date() if incident is None else min(incident, issue.created_at.date())
+        closed = issue.closed_at.date() if issue.closed_at is not None else None
+        return Span(opened, closed, due)
+    if incident is None:
+        return None
+    if state == "open":
+        return Span(incident, None, due)
+    return Span(incident, max(due, incident) if due is not None else incident, due)
 
 
 def _count(
@@ -149,18 +214,35 @@ def _count(
         figures.days_to_close.append((issue.closed_at - issue.created_at).days)
 
 
-def backlog(issues: Sequence[RemoteIssue], today: dt.date) -> tuple[tuple[dt.date, int], ...]:
-    """Open issues at the end of each day, from the first issue's opening to today."""
-    unique = {i.number: i for i in issues}.values()
-    if not unique:
+def backlog(spans: Sequence[Span], today: dt.date, since: dt.date | None = None) -> tuple[BacklogDay, ...]:
+    """Items open and overdue at the end of each day, from `since` (else the first opening) to today.
+
+    Counted with running sums of day-by-day changes: days plus items, not days times items."""
+    if not spans:
         return ()
-    start = min(i.created_at.date() for i in unique)
-    days = (today - start).days
-    points = []
-    for offset in range(days + 1):
-        day = start + dt.timedelta(days=offset)
-        count = sum(
-            1 for i in unique if i.created_at.date() <= day and (i.closed_at is None or i.closed_at.date() > day)
-        )
-        points.append((day, count))
+    start = since if since is not None else min(span.opened for span in spans)
+    if start > today:
+        return ()
+    length = (today - start).days + 1
+    opened, overdue = [0] * (length + 1), [0] * (length + 1)
+
+    def index(day: dt.date) -> int:
+        return min(max((day - start).days, 0), length)
+
+    for span in spans:
+        end = index(span.closed) if span.closed is not None else length
+        begin = index(span.opened)
+        if begin < end:
+            opened[begin] += 1
+            opened[end] -= 1
+        if span.due is not None and span.due < dt.date.max:
+            late = index(max(span.opened, span.due + dt.timedelta(days=1)))
+            if late < end:
+                overdue[late] += 1
+                overdue[end] -= 1
+    points, open_now, late_now = [], 0, 0
+    for offset in range(length):
+        open_now += opened[offset]
+        late_now += overdue[offset]
+        points.append(BacklogDay(start + dt.timedelta(days=offset), open_now, late_now))
     return tuple(points)
