@@ -7,7 +7,7 @@ pmsync.extract.extract_document on it. The corpus is timed in chunks of 100
 documents: each chunk is run three times by each side, alternating, and each
 side's time for it is its best run. On a shared machine a whole-corpus round is
 often slowed by other work at some point; the best run of each small chunk
-filters that out, for both sides alike. pmsync should keep at least 75% of the
+filters that out, for both sides alike. pmsync should keep at least 70% of the
 bare parser's throughput.
 
 Usage: python -m benchmarks.bench_scan [--count N] [--seed S] [--keep DIR]
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 ROUNDS = 3
 CHUNK = 100
-TARGET_RATIO = 0.75
+TARGET_RATIO = 0.70  # issue 12: the learned extractor reads every section; 75% before it
 MB = 1_000_000
 
 

@@ -7,6 +7,7 @@ click is imported here only. Errors of every command are turned into one line
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -19,7 +20,9 @@ import click
 
 from pmsync import __version__
 from pmsync.commands.check import check as check_documents
+from pmsync.commands.check import rules as check_rules
 from pmsync.commands.context import Run
+from pmsync.commands.explain import explain_document
 from pmsync.commands.init import init_repository
 from pmsync.commands.overdue import OverdueOptions
 from pmsync.commands.overdue import overdue as overdue_items
@@ -43,6 +46,7 @@ from pmsync.errors import (
 )
 from pmsync.output import overdue as overdue_output
 from pmsync.output import report as report_output
+from pmsync.output.chart import backlog_mermaid, backlog_svg
 from pmsync.output.plan import (
     confirm_question,
     plan_json,
@@ -53,8 +57,11 @@ from pmsync.output.plan import (
     push_messages,
     sync_json,
 )
+from pmsync.output.sarif import sarif
 from pmsync.output.scan import (
+    check_by_rule,
     check_json,
+    check_markdown,
     check_tally,
     diagnostic_line,
     github_annotation,
@@ -62,8 +69,13 @@ from pmsync.output.scan import (
     scan_markdown,
     scan_table,
 )
+from pmsync.output.summary import markdown_of
+from pmsync.output.table import Terminal
 
 ISSUES_URL = "https://github.com/pmsync/pmsync/issues"
+
+
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
 @dataclass
@@ -71,10 +83,21 @@ class Options:
     config_path: Path | None
     debug: bool
     jobs: int | None = None
+    repo: str | None = None  # -R/--repo, else GH_REPO: before the config's `repository:`, as in gh
+
+    def repository(self) -> str | None:
+        given, source = (self.repo, "-R/--repo") if self.repo else (os.environ.get("GH_REPO", "").strip(), "GH_REPO")
+        if not given:
+            return None
+        if not _REPOSITORY.fullmatch(given) or ".." in given:
+            raise UsageError(f"{source} '{given}' is not of the form OWNER/REPO")
+        return given
 
     def config(self) -> Config:
         path = self.config_path or find_config(Path.cwd())
-        return replace(load_config(path), jobs=self.jobs)
+        config = replace(load_config(path), jobs=self.jobs)
+        repository = self.repository()
+        return config if repository is None else replace(config, repository=repository)
 
     def run(self, paths: tuple[str, ...], config: Config | None = None) -> Run:
         """One command's run: the documents named, or the config's `paths:`."""
@@ -91,12 +114,85 @@ def _warn(*lines: str) -> None:
         click.echo(_printable(line), err=True)
 
 
-def _out(text: str) -> None:
-    click.echo(_printable(text), nl=False)
+def _terminal() -> Terminal:
+    return Terminal.detect(sys.stdout)
+
+
+def _out(text: str, terminal: Terminal | None = None) -> None:
+    # click strips colour codes when stdout is not a terminal; FORCE_COLOR keeps them
+    click.echo(_printable(text), nl=False, color=True if terminal is not None and terminal.color else None)
 
 
 def _in_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """Keep a global option given after the command (`pmsync push --config x`) as if given before it."""
+    if value is None or value is False:
+        return
+    options = ctx.find_object(Options)
+    if options is not None:  # None only while click completes a command line
+        setattr(options, str(param.name), value)
+
+
+def _global_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--config, --debug, --jobs and -R/--repo: accepted before the command and after it."""
+    for option in reversed(
+        [
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Config file (default: pmsync.yaml here or at the git root).",
+                expose_value=False,
+                callback=_set_global,
+            ),
+            click.option(
+                "--debug",
+                is_flag=True,
+                help="Show tracebacks and HTTP details on errors.",
+                expose_value=False,
+                callback=_set_global,
+            ),
+            click.option(
+                "--jobs",
+                type=click.IntRange(min=1),
+                help="Processes for parsing documents not in the cache (default: all cores).",
+                expose_value=False,
+                callback=_set_global,
+            ),
+            click.option(
+                "-R",
+                "--repo",
+                metavar="OWNER/REPO",
+                help="Repository to file issues in (default: GH_REPO, else the config's `repository:`).",
+                expose_value=False,
+                callback=_set_global,
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+class _Format(click.Choice[str]):
+    """One vocabulary for every command: table, json, markdown, and what a command adds.
+
+    `text`, the name push, pull, sync and check used before, is still read as `table`."""
+
+    def __init__(self, *extra: str) -> None:
+        super().__init__(["table", "json", "markdown", *extra])
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return "table" if value == "text" else super().convert(value, param, ctx)
+
+
+def _format_option(*extra: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--format with the common choices and the command's own."""
+    return click.option(
+        "--format", "fmt", type=_Format(*extra), default="table", show_default=True, help="Output format."
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -111,8 +207,14 @@ def _in_actions() -> bool:
 @click.option(
     "--jobs", type=click.IntRange(min=1), help="Processes for parsing documents not in the cache (default: all cores)."
 )
+@click.option(
+    "-R",
+    "--repo",
+    metavar="OWNER/REPO",
+    help="Repository to file issues in (default: GH_REPO, else the config's `repository:`).",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, debug: bool, jobs: int | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, debug: bool, jobs: int | None, repo: str | None) -> None:
     """pmsync: postmortem action items as GitHub issues, with their status written back.
 
     \b
@@ -121,63 +223,103 @@ def cli(ctx: click.Context, config_path: Path | None, debug: bool, jobs: int | N
     4 authentication or permission, 8 documents or issues out of date
     (check modes), 130 interrupted.
     """
-    ctx.obj = Options(config_path, debug, jobs)
+    ctx.obj = Options(config_path, debug, jobs, repo)
 
 
 _paths = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 
 
 @cli.command()
+@_global_options
 @_paths
+@_format_option()
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
+    "--explain",
+    "explain_path",
+    metavar="FILE",
+    type=click.Path(path_type=str),
+    help="Show why each candidate of FILE is or is not an item: sections, scores, features.",
 )
 @click.pass_obj
-def scan(options: Options, paths: tuple[str, ...], fmt: str) -> None:
+def scan(options: Options, paths: tuple[str, ...], fmt: str, explain_path: str | None) -> None:
     """Extract incidents and action items from postmortems (files or folders)."""
+    if explain_path is not None:
+        _out(explain_document(explain_path, options.config()) + "\n")
+        return
     result = options.run(paths).scanned
     _warn(*[diagnostic_line(d) for d in result.diagnostics])
-    render = {"json": scan_json, "markdown": scan_markdown, "table": scan_table}[fmt]
-    _out(render(result.postmortems) + ("\n" if fmt == "json" else ""))
+    if fmt == "table":
+        terminal = _terminal()
+        _out(scan_table(result.postmortems, terminal), terminal)
+    else:
+        render = {"json": scan_json, "markdown": scan_markdown}[fmt]
+        _out(render(result.postmortems) + ("\n" if fmt == "json" else ""))
     if result.problems and not result.postmortems:
         sys.exit(EXIT_USAGE)
 
 
 @cli.command()
+@_global_options
 @_paths
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_format_option("sarif")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option("--select", metavar="RULE", multiple=True, help="Check only these rules (repeatable, or RULE,RULE).")
+@click.option("--ignore", metavar="RULE", multiple=True, help="Skip these rules (repeatable, or RULE,RULE).")
 @click.pass_obj
-def check(options: Options, paths: tuple[str, ...], fmt: str) -> None:
-    """Lint postmortems: items without owner or due date, vague items, duplicates.
+def check(
+    options: Options, paths: tuple[str, ...], fmt: str, strict: bool, select: tuple[str, ...], ignore: tuple[str, ...]
+) -> None:
+    """Lint postmortems: items without owner or due date, owners that are not GitHub
+    logins, unreadable dates, duplicates and near-duplicates, vague wording.
 
-    Prints `file:line: level: message`; GitHub annotations under GitHub Actions.
-    Exits 1 when any error-level finding is reported.
+    Prints `file:line: level: message [rule]` (GitHub annotations under GitHub
+    Actions) and the findings counted by rule; `--format sarif` for GitHub code
+    scanning. Exits 1 on an error-level finding, or any finding with --strict.
+    Rules: no-items, missing-owner, owner-not-login, missing-due, unparseable-date,
+    duplicate-item, near-duplicate, vague-wording.
     """
-    result = check_documents(options.run(paths))
-    if fmt == "json":
-        _out(check_json(result))
-    else:
+    chosen, skipped = check_rules(select, "--select"), check_rules(ignore, "--ignore")
+    result = check_documents(options.run(paths), select=chosen, ignore=skipped)
+    if fmt == "table":
         line = github_annotation if _in_actions() else diagnostic_line
         _out("".join(line(finding) + "\n" for finding in result.findings))
+        terminal = Terminal.detect(sys.stderr)
+        by_rule = check_by_rule(result, terminal)
+        click.echo(f"\n{by_rule}" if by_rule else "", err=True, nl=False, color=terminal.color or None)
+    else:
+        render = {"json": check_json, "sarif": sarif, "markdown": check_markdown}[fmt]
+        _out(render(result))
     _warn(check_tally(result))
-    if result.count("error"):
+    if result.count("error") or (strict and result.findings):
         sys.exit(EXIT_FINDINGS)
 
 
+def _json_or_markdown(command: str, text: str, fmt: str) -> str:
+    """The JSON as printed, or the Markdown the Action's job summary shows for it."""
+    return text if fmt == "json" else markdown_of(command, json.loads(text)) + "\n"
+
+
 class _ProgressBar:
-    """A progress line on stderr, only when it is a terminal (never in CI logs)."""
+    """Progress of the writes on stderr: a bar redrawn in place on a terminal; in GitHub
+    Actions (a log, not a terminal) a line every 5% and at the end, so a long import
+    shows it is alive while it runs. Nothing elsewhere (pipes, tests, cron mail)."""
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+        self.lines = not self.enabled and _in_actions()
         self.shown = False
+        self.step = 1
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < 5:
+        if total < 5:
+            return
+        if self.lines:
+            self.step = max(1, total // 20)
+            if done % self.step == 0 or done == total:
+                sys.stderr.write(f"pmsync: {done}/{total} writes\n")
+                sys.stderr.flush()
+            return
+        if not self.enabled:
             return
         width = 30
         filled = width * done // max(total, 1)
@@ -209,29 +351,29 @@ def _confirmation(yes: bool, verbose: bool) -> Callable[[Plan, str], bool] | Non
 
 def _filing_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options `push` and `sync` share."""
-    for option in reversed(
-        [
-            click.option(
-                "--yes",
-                is_flag=True,
-                help="Do not ask before writing; go ahead even when the plan creates or closes more than the caps.",
-            ),
-            click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft."),
-            click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True),
-            click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing."),
-            click.option(
-                "--fail-on-conflict", is_flag=True, help="Exit 1 when an item and its issue both changed (a conflict)."
-            ),
-            click.option("--close-orphans", is_flag=True, help="Close (as not planned) issues whose item was removed."),
-            click.option("--allow-dirty", is_flag=True, help="Run although the postmortems have uncommitted changes."),
-            click.option("--any-branch", is_flag=True, help="Run from a branch other than the default branch."),
-        ]
-    ):
+    options: list[Callable[[Callable[..., None]], Callable[..., None]]] = [
+        click.option(
+            "--yes",
+            is_flag=True,
+            help="Do not ask before writing; go ahead even when the plan creates or closes more than the caps.",
+        ),
+        click.option("--include-drafts", is_flag=True, help="Also file items of postmortems marked draft."),
+        _format_option(),
+        click.option("-v", "--verbose", is_flag=True, help="Also list items that need nothing."),
+        click.option(
+            "--fail-on-conflict", is_flag=True, help="Exit 1 when an item and its issue both changed (a conflict)."
+        ),
+        click.option("--close-orphans", is_flag=True, help="Close (as not planned) issues whose item was removed."),
+        click.option("--allow-dirty", is_flag=True, help="Run although the postmortems have uncommitted changes."),
+        click.option("--any-branch", is_flag=True, help="Run from a branch other than the default branch."),
+    ]
+    for option in reversed(options):
         command = option(command)
     return command
 
 
 @cli.command()
+@_global_options
 @_paths
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write request and change no file.")
 @click.option("--offline", is_flag=True, help="Plan against an empty tracker, with no token and no network.")
@@ -274,21 +416,22 @@ def push(
         result = push_documents(options.run(paths, config), push_options, progress=bar)
     finally:
         bar.finish()
-    if fmt == "json":
-        _out(plan_json(result, dry_run=dry))
-    else:
+    if fmt == "table":
         _out(plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose))
+    else:
+        _out(_json_or_markdown("push", plan_json(result, dry_run=dry), fmt))
     _warn(*push_messages(result, annotate=_in_actions()))
     if result.failed or (fail_on_conflict and result.conflicts):
         sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()
+@_global_options
 @_paths
 @click.option("--dry-run", is_flag=True, help="Show the diff each document would get; write nothing.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 8 when a document is out of date (for CI).")
 @click.option("--diff", "show_diff", is_flag=True, help="Like --check, and print the diffs.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_format_option()
 @click.pass_obj
 def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, show_diff: bool, fmt: str) -> None:
     """Write each issue's status next to its item in the postmortems.
@@ -300,10 +443,10 @@ def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, s
     checking = check or show_diff
     result = pull_documents(options.run(paths), PullOptions(dry_run=dry_run, check=checking))
     dry = dry_run or checking
-    if fmt == "json":
-        _out(pull_json(result, dry_run=dry))
-    else:
+    if fmt == "table":
         _out(pull_text(result, show_diff=dry_run or show_diff))
+    else:
+        _out(_json_or_markdown("pull", pull_json(result, dry_run=dry), fmt))
     _warn(*pull_messages(result, dry_run=dry))
     if checking and result.diffs:
         sys.exit(EXIT_OUT_OF_DATE)
@@ -315,6 +458,7 @@ _ITEM = re.compile(r"#?\d+|.+:\d+")
 
 
 @cli.command()
+@_global_options
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str), metavar="[PATHS|ITEMS]...")
 @click.option("--dry-run", is_flag=True, help="Print the plan and the document diffs; write nothing.")
 @click.option(
@@ -365,11 +509,11 @@ def sync(
     finally:
         bar.finish()
     pushed, pulled = result.push, result.pull
-    if fmt == "json":
-        _out(sync_json(pushed, pulled, dry_run=dry_run))
-    else:
+    if fmt == "table":
         _out(plan_text(pushed.plan, repo=pushed.repo, dry_run=dry_run, applied=pushed.applied, verbose=verbose))
         _out(pull_text(pulled, show_diff=dry_run))
+    else:
+        _out(_json_or_markdown("sync", sync_json(pushed, pulled, dry_run=dry_run), fmt))
     annotate = _in_actions()
     _warn(*push_messages(pushed, annotate=annotate), *pull_messages(pulled, dry_run=dry_run, annotate=annotate))
     if result.failed or (fail_on_conflict and (pushed.conflicts or pulled.conflicts)):
@@ -395,17 +539,15 @@ def _step_summary(markdown: str) -> None:
             handle.write(markdown + "\n")
 
 
-_report_format = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True
-)
 _today_option = click.option("--today", metavar="YYYY-MM-DD", help="Count lateness as of this day (default: today).")
 
 
 @cli.command()
+@_global_options
 @_paths
 @_today_option
 @click.option("--within", type=click.IntRange(min=0), help="List items due within this many days apart.")
-@_report_format
+@_format_option()
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything is overdue.")
 @click.option("--offline", is_flag=True, help="Judge open/done by the documents alone: no token, no network.")
 @click.option("--label", is_flag=True, help="Keep the overdue label on exactly the overdue issues.")
@@ -440,12 +582,14 @@ def overdue(
         remind=remind,
         digest=digest,
         dry_run=dry_run,
+        digest_chart=backlog_mermaid,
     )
     result = overdue_items(options.run(paths, config), run)
     _warn(*[diagnostic_line(d) for d in result.diagnostics])
     report = result.report
-    render = {"json": overdue_output.as_json, "markdown": overdue_output.as_markdown, "table": overdue_output.as_table}
-    _out(render[fmt](report))
+    terminal = _terminal()
+    render = {"json": overdue_output.as_json, "markdown": overdue_output.as_markdown}
+    _out(overdue_output.as_table(report, terminal) if fmt == "table" else render[fmt](report), terminal)
     _step_summary(overdue_output.as_markdown(report))
     if result.reminders is not None:
         _warn(*overdue_output.reminder_messages(result.reminders, config.overdue.label, dry_run=dry_run))
@@ -456,10 +600,11 @@ def overdue(
 
 
 @cli.command()
+@_global_options
 @_paths
 @click.option("--since", metavar="YYYY-MM-DD", help="Only incidents that started on or after this day.")
 @_today_option
-@_report_format
+@_format_option("html")
 @click.option(
     "--chart", type=click.Path(dir_okay=False, path_type=Path), help="Write the open backlog over time as SVG."
 )
@@ -483,18 +628,20 @@ def report(
     start = None if since is None else _day(since, "--since")
     built, diagnostics = build_metrics(options.run(paths, config), today=_today(today), since=start, offline=offline)
     _warn(*[diagnostic_line(d) for d in diagnostics])
-    render = {"json": report_output.as_json, "markdown": report_output.as_markdown, "table": report_output.as_table}
-    _out(render[fmt](built))
+    terminal = _terminal()
+    render = {"json": report_output.as_json, "markdown": report_output.as_markdown, "html": report_output.as_html}
+    _out(report_output.as_table(built, terminal) if fmt == "table" else render[fmt](built), terminal)
     _step_summary(report_output.as_markdown(built))
     if chart is not None:
         try:
-            chart.write_text(report_output.backlog_svg(built.backlog), encoding="utf-8")
+            chart.write_text(backlog_svg(built.backlog), encoding="utf-8")
         except OSError as err:
             raise UsageError(f"{chart}: cannot write the chart: {err.strerror or err}") from None
         _warn(f"wrote {chart}")
 
 
 @cli.command()
+@_global_options
 @click.option("--repository", metavar="OWNER/NAME", help="Repository to file issues in (default: the origin remote).")
 @click.option(
     "--path", "paths", metavar="GLOB", multiple=True, help="Where the postmortems are (repeatable; default: guessed)."
@@ -506,6 +653,7 @@ def init(options: Options, repository: str | None, paths: tuple[str, ...]) -> No
     The repository comes from the origin remote, the postmortems' paths from where
     Markdown files that look like postmortems are. A file that exists is left alone.
     """
+    repository = repository or options.repository()
     result = init_repository(Path.cwd(), repository=repository, paths=paths, config_path=options.config_path)
     _out(result.text)
 

@@ -243,7 +243,11 @@ def test_check_line_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert run.out_lines == [
         "pm.md:5: warning: no owner for 'Add a lag alert.'; add '@login' or an Owner column [missing-owner]"
     ]
-    assert run.err_lines == ["1 documents, 1 items: 0 errors, 1 warnings"]
+    assert run.err_lines == [  # the findings counted by rule, then the tally
+        "RULE           LEVEL    FINDINGS  DOCUMENTS  WHAT",
+        "missing-owner  warning         1          1  An action item without an owner",
+        "1 documents, 1 items: 0 errors, 1 warnings",
+    ]
 
 
 def test_check_clean_document_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
@@ -424,6 +428,25 @@ def test_the_exit_codes_in_help_and_readme_are_the_ones_pmsync_uses() -> None:
     assert all(f"{code} " in help_text for code in codes)
 
 
+def test_scan_explain_names_sections_and_decisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(
+        tmp_path / "pm.md",
+        "# Queue outage\n\n## Timeline\n\n- 10:02 the queue stopped\n\n## Action items\n\n- [ ] Alert on queue depth\n",
+    )
+    run = run_cli(capsys, "scan", "--explain", "pm.md")
+    assert run.code == 0
+    assert "line 7: 'Action items' (heading 2): kind followup, mode strong" in run.out
+    assert "line 9: item; score" in run.out
+    assert "Alert on queue depth" in run.out
+    assert "10:02 the queue stopped" not in run.out  # a timeline line that commits to nothing is not even a candidate
+
+
+def test_scan_explain_of_a_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_cli(capsys, "scan", "--explain", "missing.md")
+    assert run.code == EXIT_USAGE
+    assert run.err.splitlines()[0].startswith("Error: missing.md: cannot read it")
+
+
 def test_commands_that_do_not_talk_to_github_never_import_its_client() -> None:
     """PyGithub and requests cost more to import than a whole scan of a few documents."""
     probe = (
@@ -452,7 +475,8 @@ def test_check_json_has_the_counts_and_findings_the_text_shows(
 
     data = json.loads(as_json.out)
     assert as_json.code == text.code
-    assert as_json.err == text.err == f"1 documents, 2 items: {data['errors']} errors, {data['warnings']} warnings\n"
+    tally = f"1 documents, 2 items: {data['errors']} errors, {data['warnings']} warnings\n"
+    assert as_json.err == tally and text.err.endswith("\n" + tally)  # the table shows the counts by rule first
     assert (data["documents"], data["items"]) == (1, 2)
     lines = [f"{f['path']}:{f['line']}: {f['level']}: {f['message']} [{f['code']}]" for f in data["findings"]]
     assert lines == text.out_lines

@@ -13,15 +13,15 @@ from pmsync.config import Config, find_config, load_config, schema
 from pmsync.errors import ConfigError
 from tests.helpers import doc, extract, run_cli, titles, write
 
-SUIVI = doc(
+UPPFOLJNING = doc(
     """
-    # Panne du cache
+    # Cachen föll
 
-    Le 2024-02-02 le cache est tombé.
+    Den 2024-02-02 föll cachen.
 
-    ## Suivi
+    ## Uppföljning
 
-    - Ajouter une alerte sur le cache. Owner: Jane Doe
+    - Lägg till ett larm för cachen. Owner: Jane Doe
     """
 )
 ACTION = "# Outage\n\nOn 2024-01-01 it broke.\n\n## Action items\n\n- Add an alert. Owner: Jane Doe\n"
@@ -221,11 +221,11 @@ def test_owner_alias_applied(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_followup_word_makes_custom_heading_a_followup_section(tmp_path: Path) -> None:
-    assert titles(extract(SUIVI)) == []
-    write(tmp_path / "pmsync.yaml", "sections:\n  followup: [suivi]\n")
+    assert titles(extract(UPPFOLJNING)) == []
+    write(tmp_path / "pmsync.yaml", "sections:\n  followup: [uppföljning]\n")
     config = load_config(tmp_path / "pmsync.yaml")
-    pm = extract(SUIVI, config=config)
-    assert [(i.title, i.line, i.section) for i in pm.items] == [("Ajouter une alerte sur le cache.", 7, "Suivi")]
+    pm = extract(UPPFOLJNING, config=config)
+    assert [(i.title, i.line, i.section) for i in pm.items] == [("Lägg till ett larm för cachen.", 7, "Uppföljning")]
 
 
 def test_ignore_word_makes_section_not_followup(tmp_path: Path) -> None:

@@ -154,13 +154,13 @@ def test_custom_heading_is_not_followup_without_config() -> None:
     pm = extract(
         doc(
             """
-            # Panne du cache
+            # Cachen föll
 
-            Le 2024-02-02 le cache est tombé.
+            Den 2024-02-02 föll cachen.
 
-            ## Suivi
+            ## Uppföljning
 
-            - Ajouter une alerte sur le cache
+            - Lägg till ett larm för cachen
             """
         )
     )

@@ -255,3 +255,18 @@ def test_front_matter_after_bom() -> None:
     pm = extract(b"\xef\xbb\xbf---\nid: INC-9\n---\n# Title\n")
     assert pm.incident.id == "INC-9"
     assert pm.incident.title == "Title"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["2024年3月5日に決済APIが停止した。", "2024년 3월 5일 결제 API가 중단되었습니다.", "2024年03月05日 支付接口中断。"],
+)
+def test_dates_written_the_cjk_way(line: str) -> None:
+    assert extract(f"# 障害\n\n{line}\n").incident.date == dt.date(2024, 3, 5)
+
+
+def test_a_bold_section_name_first_is_not_the_title() -> None:
+    pm = extract(
+        "**Issue Summary**\n\nPostmortem: Checkout outage on 2024-05-01\n\n**Action items**\n\n- Add a canary stage\n"
+    )
+    assert pm.incident.title == "Postmortem: Checkout outage on 2024-05-01"

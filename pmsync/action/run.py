@@ -18,7 +18,7 @@ from pmsync.action.git import WRITE_BACK_MODES, git, git_root
 from pmsync.action.workflow import StepError, append_summary, set_outputs, truthy
 from pmsync.errors import EXIT_FINDINGS, EXIT_OK
 from pmsync.github.state import STATE_NAME
-from pmsync.output.summary import Counts, RunRecord, log_text, summary_markdown
+from pmsync.output.summary import Counts, RunRecord, log_text, plan_counts, summary_markdown
 
 COMMANDS = ("sync", "push", "pull", "overdue", "report", "check")
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".mdx")
@@ -145,26 +145,6 @@ def read_json(stdout: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def plan_counts(plan: Mapping[str, Any]) -> Counts:
-    """Issues created, updated (reopened included) and closed: planned in a dry run, else done."""
-    dry = bool(plan.get("dry_run"))
-    counts = Counts()
-    for action in plan.get("actions", []):
-        if not isinstance(action, dict):
-            continue
-        done = dry or (action.get("error") is None and action.get("url") is not None)
-        if not done:
-            continue
-        kind = action.get("kind")
-        if kind == "create":
-            counts.created += 1
-        elif kind in ("update", "reopen"):
-            counts.updated += 1
-        elif kind in ("close", "close_orphan", "close_duplicate"):
-            counts.closed += 1
-    return counts
-
-
 def python_command() -> list[str]:
     return [sys.executable, "-m", "pmsync"]
 
@@ -209,9 +189,13 @@ def run_pmsync(inputs: Inputs, environ: Mapping[str, str], cwd: Path) -> RunReco
     print(f"pmsync {shlex.join(argv)}", flush=True)
     root = git_root(cwd)
     before = dirty_files(root) if root is not None and inputs.writes_documents else {}
-    result = subprocess.run([*python_command(), *argv], capture_output=True, text=True, env=dict(environ), check=False)
-    sys.stderr.write(result.stderr)  # pmsync's messages go to the log as printed; nothing is read from them
+    # stderr is not captured: pmsync's progress and messages reach the log while it runs
+    # (a first import of hundreds of issues takes minutes); only the JSON on stdout is read.
+    sys.stdout.flush()
     sys.stderr.flush()
+    result = subprocess.run(
+        [*python_command(), *argv], stdout=subprocess.PIPE, stderr=None, text=True, env=dict(environ), check=False
+    )
     data = None if inputs.user_format else read_json(result.stdout)
     record = RunRecord(
         inputs.command,

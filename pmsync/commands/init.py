@@ -41,24 +41,36 @@ SKIPPED_FOLDERS = frozenset(
 SEARCH_LIMIT = 50_000  # files looked at before giving up on guessing
 
 _PLACEHOLDER = "@ACTION@"
+_PATHS_PLACEHOLDER = "@PATHS@"
 # examples/workflows/pmsync.yml is this text with the placeholder replaced (a test keeps them equal).
 WORKFLOW_TEMPLATE = """\
 # pmsync: one GitHub issue per postmortem action item, and each issue's status
-# written back next to its item. Every six hours `pmsync sync` files new items,
-# updates changed ones and commits the status into the postmortems; every Monday
-# `pmsync overdue` lists what is late, labels it and reminds the assignees.
+# written back next to its item. `pmsync sync` files new items, updates changed
+# ones and commits the status into the postmortems when a postmortem is pushed to
+# the default branch and every six hours; every Monday `pmsync overdue` lists what
+# is late, labels it, reminds the assignees and updates the digest issue. Both
+# can be run by hand (Actions → pmsync → Run workflow).
 # Settings live in pmsync.yaml; the action's inputs: the "GitHub Action" section
 # of pmsync's README.
 name: pmsync
 
 on:
+  push:
+    branches: [main] # your default branch: items are filed when a postmortem merges
+    paths:
+@PATHS@
   schedule:
     - cron: "17 */6 * * *" # sync: every 6 hours, off the hour (runs at :00 are the most delayed)
     - cron: "43 7 * * 1" # overdue report: Mondays at 07:43 UTC
   workflow_dispatch:
     inputs:
+      job:
+        description: "What to run"
+        type: choice
+        options: [sync, overdue]
+        default: sync
       dry-run:
-        description: "Only print the plan: write no issue and no document"
+        description: "Only print the plan: write no issue, label, comment or document"
         type: boolean
         default: false
 
@@ -72,7 +84,10 @@ concurrency:
 
 jobs:
   sync:
-    if: github.event_name == 'workflow_dispatch' || github.event.schedule == '17 */6 * * *'
+    # The status commit is pushed with GITHUB_TOKEN, which starts no workflow: no loop.
+    if: >-
+      github.event_name == 'push' || github.event.schedule == '17 */6 * * *' ||
+      (github.event_name == 'workflow_dispatch' && inputs.job == 'sync')
     runs-on: ubuntu-latest
     timeout-minutes: 20
     permissions:
@@ -89,25 +104,30 @@ jobs:
           dry-run: ${{ inputs.dry-run == true }}
 
   overdue:
-    if: github.event.schedule == '43 7 * * 1'
+    if: >-
+      github.event.schedule == '43 7 * * 1' ||
+      (github.event_name == 'workflow_dispatch' && inputs.job == 'overdue')
     runs-on: ubuntu-latest
     timeout-minutes: 10
     permissions:
       contents: read
-      issues: write # keep the overdue label and post reminders
+      issues: write # keep the overdue label, post reminders, update the digest issue
     steps:
       - uses: actions/checkout@v5
       # Writes `pmsync overdue --format markdown` to the job summary.
       - uses: @ACTION@
         with:
           command: overdue
-          extra-args: --label --remind
+          extra-args: --label --remind --digest
+          dry-run: ${{ inputs.dry-run == true }}
 """
 
 
-def workflow_text(config: str | None = None, action: str = ACTION_REF) -> str:
-    """The workflow; `config` (relative to the repository root) is passed to every pmsync step."""
-    text = WORKFLOW_TEMPLATE.replace(_PLACEHOLDER, action)
+def workflow_text(config: str | None = None, action: str = ACTION_REF, paths: Sequence[str] = DEFAULT_PATHS) -> str:
+    """The workflow; `config` (relative to the repository root) is passed to every pmsync step;
+    a push that changes a file under `paths` (the config's globs, from the root) runs the sync."""
+    listed = "\n".join(f"      - {json.dumps(path)}" for path in paths)
+    text = WORKFLOW_TEMPLATE.replace(_PLACEHOLDER, action).replace(_PATHS_PLACEHOLDER, listed)
     if config:
         text = re.sub(r"(?m)^( +)(command: .*)$", lambda m: f"{m[0]}\n{m[1]}config: {json.dumps(config)}", text)
     return text
@@ -343,7 +363,8 @@ def init_repository(
     workflow = root / WORKFLOW_PATH
     shown_workflow = _shown(workflow, cwd.resolve())
     config_arg = None if config_file == root / CONFIG_NAME else os.path.relpath(config_file, root)
-    if _write_new(workflow, workflow_text(config_arg)):
+    from_root = [os.path.relpath(config_dir / path, root).replace(os.sep, "/") for path in chosen]
+    if _write_new(workflow, workflow_text(config_arg, paths=from_root)):
         result.written.append(shown_workflow)
         result.lines.append(f"wrote {shown_workflow}: sync every 6 hours, overdue report on Mondays ({ACTION_REF})")
     else:

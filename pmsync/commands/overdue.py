@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pmsync.commands.context import Run
 from pmsync.engine.overdue import OverdueReport, find_overdue
 from pmsync.engine.remind import ReminderResult, Reminders
+from pmsync.engine.report import BacklogDay, build_report
 from pmsync.errors import UsageError
 from pmsync.github.index import IssueIndex
 from pmsync.model import Diagnostic
@@ -22,6 +24,7 @@ class OverdueOptions:
     remind: bool = False
     digest: bool = False
     dry_run: bool = False
+    digest_chart: Callable[[tuple[BacklogDay, ...]], str] | None = None  # draws the backlog in the digest
 
     @property
     def writes(self) -> bool:
@@ -66,6 +69,12 @@ def overdue(run: Run, options: OverdueOptions) -> OverdueResult:
         if options.remind:
             reminders.remind(report)
         if options.digest:
-            reminders.digest(report, issues)
+            chart = ""
+            if options.digest_chart is not None:
+                built = build_report(
+                    run.documents, today=options.today, since=None, deadlines=config.deadlines, repo=repo, index=index
+                )
+                chart = options.digest_chart(built.backlog)
+            reminders.digest(report, issues, chart)
         result.reminders = reminders.result
     return result

@@ -21,7 +21,7 @@ from typing import Any
 from pmsync import __version__
 from pmsync.config import Config
 from pmsync.documents.files import discover, read_source
-from pmsync.extract import extract_document
+from pmsync.extract import default_scorer, extract_document
 from pmsync.model import Diagnostic, Incident, IssueRef, Item, Postmortem
 
 CACHE_FORMAT = 2
@@ -47,9 +47,10 @@ class ScanResult:
 
 
 def _fingerprint(config: Config) -> str:
-    """What extraction depends on besides the bytes: the release and the config's word lists."""
+    """What extraction depends on besides the bytes: the release, the scorer's weights, the config's word lists."""
     layout = repr([_ITEM_FIELDS, _INCIDENT_FIELDS, _DIAGNOSTIC_FIELDS, _REF_FIELDS])  # the cached tuples' shape
-    parts = [__version__, layout, repr(config.followup_words), repr(config.ignore_words), repr(config.owners)]
+    parts = [__version__, layout, default_scorer().digest]
+    parts += [repr(config.followup_words), repr(config.ignore_words), repr(config.owners)]
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 

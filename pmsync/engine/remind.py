@@ -115,13 +115,16 @@ class Reminders:
             body = with_marker(body_content(issue.body), recorded)
             self._guard(f"#{issue.number}", partial(self.tracker.update_issue, issue.number, IssueWrite(body=body)))
 
-    def digest(self, report: OverdueReport, issues: list[RemoteIssue]) -> None:
+    def digest(self, report: OverdueReport, issues: list[RemoteIssue], chart: str = "") -> None:
+        """Create or edit the digest issue; `chart` (Markdown: the backlog as a Mermaid chart) goes
+        at its end, and is redrawn only when the overdue items changed, not every day."""
         existing = next(
             (i for i in issues if (m := i.marker) is not None and m.kind == "digest" and i.state == "open"),
             None,
         )
         marker = Marker("digest", "", "digest", "")
-        body = with_marker(digest_body(report), marker)
+        text = digest_body(report)
+        body = with_marker(f"{text}\n\n{CHART_MARK}\n{chart}" if chart else text, marker)
         if existing is None:
             write = IssueWrite(title=self.settings.digest_title, body=body, labels=(self.managed,))
             if self.dry_run:
@@ -137,11 +140,14 @@ class Reminders:
             return
         self.result.digest = existing.number
         # The date line changes every day; rewrite only when the items changed.
-        if _without_date(body_content(existing.body)) != _without_date(digest_body(report)):
+        if _without_date(body_content(existing.body).split(f"\n\n{CHART_MARK}")[0]) != _without_date(text):
             self._guard(
                 f"#{existing.number}", lambda: self.tracker.update_issue(existing.number, IssueWrite(body=body))
             )
             self.result.digest_written = True
+
+
+CHART_MARK = "<!-- pmsync:chart -->"
 
 
 def _without_date(text: str) -> str:

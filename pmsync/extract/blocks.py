@@ -126,7 +126,9 @@ def _table(tokens: list[Token], index: int, offset: int, parent: Block) -> int:
     return index
 
 
-_LIST_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
+# Bullets people paste from word processors and PDFs ("●<TAB>text", "-> text") count as list markers.
+_PASTED_BULLET = re.compile(r"^(?P<indent>\s*)(?:[•●▪◦○■‣→➔➜]|->|=>)[ \t]+(?=\S)")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+•●▪◦○■‣→➔➜]|->|=>|\d{1,3}[.)])[ \t]+\S")
 
 
 def looks_like_list(lines: list[str]) -> bool:
@@ -138,6 +140,19 @@ def looks_like_list(lines: list[str]) -> bool:
     return bool(_LIST_LINE.match(content[0])) and starts * 3 >= len(content)
 
 
+_TEXT_LINE = re.compile(r"^\s*[^\W\d_][^\s=(){};<>$|\\]*(?:\s+\S+){2,}")
+_CODE_HINT = re.compile(r"[{};]\s*$|^\s*(?:\$|#!|//|/\*|<\w+)|\b(?:def|return|import|function|sudo|echo)\b|==|=>|->|::")
+
+
+def looks_like_text(lines: list[str]) -> bool:
+    """Indented lines of words, not code: authors indent plain text by four spaces,
+    which CommonMark reads as a code block."""
+    content = [line for line in lines if line.strip()]
+    if not content or any(_CODE_HINT.search(line) for line in content):
+        return False
+    return sum(1 for line in content if _TEXT_LINE.match(line)) * 10 >= len(content) * 8
+
+
 def dedent(lines: list[str]) -> str:
     expanded = [line.expandtabs(4) for line in lines]
     widths = [len(line) - len(line.lstrip()) for line in expanded if line.strip()]
@@ -146,6 +161,8 @@ def dedent(lines: list[str]) -> str:
 
 
 def reparse_lines(lines: list[str], first_line: int) -> list[Block]:
-    """Blocks of some source lines re-read as Markdown of their own (dedented)."""
+    """Blocks of some source lines re-read as Markdown of their own (dedented, pasted
+    bullets read as "- ")."""
+    lines = [_PASTED_BULLET.sub(r"\g<indent>- ", line) for line in lines]
     blocks, _env = parse(dedent(lines), first_line)
     return blocks

@@ -24,9 +24,13 @@ _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "ymd",
+        re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<mon>[01]?\d)\s*[月월]\s*(?P<day>[0-3]?\d)\s*[日일]"),
+    ),
     ("ymd", re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)[-/](?P<mon>[01]?\d)[-/](?P<day>[0-3]?\d)(?!\d)")),
     ("dmy_dot", re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<mon>[01]?\d)\.(?P<year>(?:19|20)\d\d)(?!\d)")),
-    ("mdy_num", re.compile(r"(?<![\d/-])(?P<mon>[01]?\d)[/-](?P<day>[0-3]?\d)[/-](?P<year>(?:19|20)\d\d)(?!\d)")),
+    ("mdy_num", re.compile(r"(?<![\d/-])(?P<mon>[0-3]?\d)[/-](?P<day>[0-3]?\d)[/-](?P<year>(?:19|20)\d\d)(?!\d)")),
     ("d_mon_y", re.compile(rf"(?<![\w/])(?P<day>[0-3]?\d)/{_MONTH}/{_YEAR}\b", re.I)),
     ("mon_d_y", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I)),
     ("d_mon_y", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.I)),

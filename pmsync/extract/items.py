@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -28,7 +29,6 @@ from pmsync.extract.language import (
     sentences,
     starts_with_conjunction,
     starts_with_connective,
-    starts_with_ordinal,
 )
 from pmsync.extract.sections import Section, is_emphasis_title
 from pmsync.extract.vocabulary import SectionKind
@@ -59,12 +59,25 @@ class Draft:
     list_entry: bool = False
     checkbox: bool | None = None
     tags: dict[str, str] = field(default_factory=dict)  # priority / kind / issue written as a prefix
+    # What the scorer reads about where the candidate stands (see extract/features.py).
+    origin: str = ""  # entry, label, row, line, prose, heading, paragraph-label, marked
+    rule_mode: str = ""  # the section's mode by its title: strong, weak or none
+    section_kind: str = ""  # the section's kind by its title words
+    section_line: int = -1
+    block: int = -1  # first line of the top-level block it came from: its siblings share it
+    after_intro: bool = False  # follows a forward-looking intro ("the following measures will be taken:")
+    reported: bool = False  # a report of shipped work in a list that also holds plans
+    closing: bool = False  # prose after the listed items of its section
+    marked_done: bool = False  # the author marks it finished: a ticked box, ✅, DONE
+    commits: bool = False  # heading items: a paragraph under it commits to work
+    covers: bool = False  # taken as an item, it stands for every candidate within its lines
 
     @property
     def body(self) -> str:
         return " ".join(part for part in self.text if part).strip()
 
 
+_ORDINAL = re.compile(r"^\d{1,3}[.)]\s+(?=\S)")
 _CHECKBOX = re.compile(r"^\s*\[(?P<state>[ xX]?)\]\s*")
 _PRIORITY_TAG = re.compile(
     r"^\s*(?P<q>\*\*|__)?(?P<tag>HIGH|MEDIUM|MED|LOW|CRITICAL|URGENT|P[0-4])(?P=q)?\s*[:\-–—]?\s+(?=\S)"
@@ -109,8 +122,13 @@ def _clean(text: str) -> str:
     return " ".join(text.split()).strip()
 
 
+# Emoji and marks before an entry's words ("✅ Add a timeout"): decoration, not its title.
+_LEADING_SYMBOLS = re.compile("^[\u2190-\u2bff\ufe0f\u200d\U0001f000-\U0001faff\\s]+")
+
+
 def _title(text: str) -> str:
-    return _clean(text).rstrip(":： ").strip().strip("~").strip()
+    title = _clean(text).rstrip(":： ").strip().strip("~").strip()
+    return _LEADING_SYMBOLS.sub("", title) if title and not title[0].isascii() else title
 
 
 def _strip_checkbox(text: str) -> tuple[bool | None, str]:
@@ -179,35 +197,47 @@ def _is_group_name(text: str, entries: int) -> bool:
     )
 
 
-def _accepts(sentence: str, mode: Mode, *, prose: bool) -> bool:
-    """Whether a sentence commits to work, in the given mode."""
+def _commits(sentence: str) -> bool:
+    """Whether a sentence of prose commits to work: it starts an item there."""
     cue = classify(sentence)
     if cue in (Cue.INTRO, Cue.CLOSING) or (cue is Cue.STATEMENT and is_strong_future(sentence)):
         return False  # an introduction, or a plan reported in the past ("The plan was ...")
-    if mode is Mode.STRONG:
-        if prose:
-            return is_strong_future(sentence) or is_future(main_clause(sentence))
-        return cue is not Cue.STATEMENT or is_future(sentence)
-    if is_strong_future(sentence) or (is_future(sentence) and starts_with_ordinal(sentence)):
-        return True
-    # Outside follow-up sections an imperative must look like one: 'Publish a guide',
-    # not 'port scans are worth doing' (where 'port' happens to be a verb).
-    return not prose and is_imperative(sentence)
+    return is_strong_future(sentence) or is_future(main_clause(sentence))
+
+
+# Words without which a block in a report section cannot commit to work: a few
+# substring tests, so reading such sections costs little.
+_COMMIT_HINTS = ("will", "should", "need", "must", "plan", "'ll", "’ll", "going to", "action", "todo", "[ ]")
 
 
 class ItemCollector:
-    def __init__(self, root: Section) -> None:
+    """Candidates of a document: every section is read as a follow-up section would
+    be, and the scorer decides. Each candidate records what its section's title
+    alone says (`rule_mode`, `section_kind`); sections titled as a report of the
+    incident are read only where their content may commit to work."""
+
+    def __init__(self, root: Section, lines: list[str], wanted: Callable[[int, int], bool] | None = None) -> None:
         self.root = root
+        self.lines = lines  # the document's source lines, for cheap looks at a block's words
+        self.wanted = wanted  # lines a user's override asks to read as items, whatever their section
         self.has_followup = any(s.effective_kind is SectionKind.FOLLOWUP for s in root.walk())
 
     def collect(self) -> list[Draft]:
         drafts: list[Draft] = []
         for section in self.root.walk():
-            mode = self._mode(section)
-            if mode is Mode.STRONG and self._is_heading_item(section):
-                drafts.extend(self._heading_item(section))
-                continue
-            drafts.extend(self._blocks(section.blocks, mode, section))
+            rule_mode = self._mode(section)
+            found = self._blocks(section.blocks, section, rule_mode)
+            # The heading-as-item reading competes with the sentence reading of its
+            # paragraphs; the scorer picks one (see `covers`).
+            if self._may_be_heading_item(section) and (found or not _screened(section, rule_mode)):
+                found = self._heading_item(section) + found
+            kind = section.effective_kind.value
+            for draft in found:
+                draft.rule_mode = rule_mode.value if rule_mode else "none"
+                draft.section_kind = kind
+                parent = section.parent
+                draft.section_line = parent.line if draft.covers and parent is not None else section.line
+            drafts.extend(found)
         drafts.sort(key=lambda d: (d.line, d.anchor))
         return drafts
 
@@ -219,6 +249,13 @@ class ItemCollector:
             return Mode.WEAK
         return None
 
+    def _may_commit(self, block: Block) -> bool:
+        """A cheap look for words of commitment or a task mark anywhere in a block."""
+        raw = "\n".join(self.lines[block.line : block.end]).lower()
+        if any(hint in raw for hint in _COMMIT_HINTS):
+            return True
+        return self.wanted is not None and self.wanted(block.line, block.end)
+
     def _followup_root(self, section: Section) -> Section:
         top = section
         node: Section | None = section
@@ -228,128 +265,130 @@ class ItemCollector:
             node = node.parent
         return top
 
-    def _group(self, section: Section, mode: Mode) -> str | None:
-        if mode is Mode.STRONG:
-            return None if self._followup_root(section) is section else section.title
-        return section.title if section.level > 0 else None
+    def _group(self, section: Section) -> str | None:
+        return None if self._followup_root(section) is section else section.title
 
-    def _is_heading_item(self, section: Section) -> bool:
-        """A sub-heading of a follow-up section with a paragraph under it, and nothing
-        else, is one item titled by the heading ('## Better config validation')."""
-        if section.children or not section.blocks or self._followup_root(section) is section:
+    def _may_be_heading_item(self, section: Section) -> bool:
+        """A titled leaf section under a titled parent, holding paragraphs (and a list
+        after them). A section whose own title names follow-up work or lessons holds
+        items; it is not one."""
+        if section.children or not section.blocks or section.parent is None or section.parent.title is None:
             return False
-        paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
-        if len(paragraphs) != len([b for b in section.blocks if b.kind not in ("html", "quote", "hr")]):
+        if section.kind in (SectionKind.FOLLOWUP, SectionKind.WEAK) and section.parent.effective_kind not in (
+            SectionKind.FOLLOWUP,
+            SectionKind.WEAK,
+        ):
+            return False  # the follow-up section itself ("## Action items"), not a measure under one
+        content = [b for b in section.blocks if b.kind not in ("html", "quote", "hr")]
+        words = len(_SENTENCE_WORDS.findall(section.title or ""))
+        if not content or not 0 < words <= 12 or content[0].kind != "paragraph":
             return False
-        title = section.title or ""
-        if _SENTENCE_WORDS.findall(title) and len(_SENTENCE_WORDS.findall(title)) > 12:
+        if any(b.kind not in ("paragraph", "list") for b in content):
             return False
-        return any(is_future(p.text) for p in paragraphs) or classify(title) is Cue.IMPERATIVE
+        # Paragraphs of prose: a block of separate lines holds items of its own.
+        return not any(len(b.lines) > 1 and _is_line_block([line.strip() for line in b.lines]) for b in content)
 
     def _heading_item(self, section: Section) -> list[Draft]:
         paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
+        details = [b for b in section.blocks if b.kind == "list"]
         parent = section.parent
-        group = self._group(parent, Mode.STRONG) if parent is not None else None
+        group = self._group(parent) if parent is not None else None
         return [
             Draft(
                 title=_title(section.title or ""),
                 line=section.line,
-                end=paragraphs[-1].end,
+                end=max(b.end for b in section.blocks),
                 anchor=section.line,
                 group=group,
                 section=section.title,
-                text=[_clean(p.text) for p in paragraphs],
+                text=[_clean(p.text) for p in paragraphs] + _block_text(details),
                 label=True,
+                origin="heading-list" if details else "heading",
+                covers=True,
+                cue=classify(section.title or ""),
+                block=-2,
+                commits=any(is_future(p.text) for p in paragraphs),
             )
         ]
 
-    def _blocks(self, blocks: list[Block], mode: Mode | None, section: Section) -> list[Draft]:
+    def _blocks(self, blocks: list[Block], section: Section, rule_mode: Mode | None) -> list[Draft]:
         out: list[Draft] = []
         forward_intro = False
         previous: list[Draft] = []
         listed = False  # a list, table or plain block already gave items here
+        screened = _screened(section, rule_mode)
         for block in blocks:
-            block_mode = mode
-            if block_mode is None and forward_intro and section.effective_kind is not SectionKind.NEGATIVE:
-                block_mode = Mode.STRONG
-            group = self._group(section, block_mode) if block_mode else None
-            if mode is None and block_mode is not None:
+            if screened and not forward_intro and not self._may_commit(block):
+                continue
+            group = self._group(section)
+            if rule_mode is None and forward_intro:
                 group = section.title  # a list introduced as follow-up work outside a follow-up section
             found: list[Draft] = []
             if block.kind == "list":
-                if block_mode and previous and _wants_details(previous[-1]):
+                if previous and _wants_details(previous[-1]):
                     # "**Migrate the table**" or "We plan to add alerts around:" and
                     # then a list: the list is that item's details.
                     previous[-1].text.extend(_block_text([block]))
                     previous[-1].end = block.end
                     continue
-                found = self._list(block, block_mode, group, section) if block_mode else self._marked(block)
+                found = self._list(block, group, section)
                 listed = listed or bool(found)
-            elif block.kind == "table" and block_mode is Mode.STRONG:
+                for draft in found:
+                    draft.after_intro = forward_intro
+            elif block.kind == "table":
                 found = self._table(block, group, section)
                 listed = listed or bool(found)
+                for draft in found:
+                    draft.after_intro = forward_intro
             elif block.kind == "paragraph":
                 lines = block.lines
                 intro = is_forward_intro(lines[-1]) and not _split_label(block.text)[0]
                 if intro and len(lines) > 1:
                     block = Block("paragraph", block.line, block.end - 1, text="\n".join(lines[:-1]))
-                if block_mode and not (intro and len(lines) == 1):
-                    found = self._paragraph(block, block_mode, group, section, after_items=listed)
+                if not (intro and len(lines) == 1):
+                    found = self._paragraph(block, group, section, after_items=listed)
                     listed = listed or (bool(found) and len(lines) > 1)
-                elif not block_mode:
-                    found = self._marked(block)
                 if intro:
                     forward_intro = True
+                    _mark_block(found, block.line)
                     out.extend(found)
                     previous = found or previous
                     continue
-            elif block.kind == "quote" and block_mode is not Mode.STRONG:
-                found = self._marked(block)
-            if block_mode is Mode.WEAK and block.kind in ("list", "paragraph"):
-                # Outside follow-up sections a line marked "TODO:" counts however it is written.
-                taken = {d.line for d in found}
-                found.extend(d for d in self._marked(block) if d.line not in taken)
+            if block.kind in ("list", "paragraph", "quote"):
+                # A line marked "Action point:" is its own candidate, titled without the mark.
+                marked = {d.line: d for d in self._marked(block)}
+                found = [marked.pop(d.line, d) for d in found] + list(marked.values())
             forward_intro = False
+            _mark_block(found, block.line)
             out.extend(found)
             previous = found or previous
-        if mode is Mode.STRONG and section.title and _COMPLETED_SECTION.search(section.title):
+        if section.title and _COMPLETED_SECTION.search(section.title):
             for draft in out:
                 draft.done = True
         return out
 
     # -- lists ---------------------------------------------------------------
 
-    def _list(
-        self, block: Block, mode: Mode, group: str | None, section: Section, *, nested: bool = False
-    ) -> list[Draft]:
+    def _list(self, block: Block, group: str | None, section: Section, *, nested: bool = False) -> list[Draft]:
         drafts: list[Draft] = []
-        entries = [entry for entry in block.children if entry.kind == "item"]
-        for entry in entries:
-            drafts.extend(self._entry(entry, mode, group, section))
-        if (
-            mode is Mode.WEAK
-            and len(entries) >= 3
-            and len(entries) > len(drafts)
-            and len(drafts) * 3 >= len(entries) * 2
-        ):
-            # Most entries commit to work: the list is a list of measures, so the
-            # rest ("More alerting for X") are measures too, unless they report or observe.
-            taken = {d.line for d in drafts}
-            for entry in entries:
-                if entry.line not in taken:
-                    extra = self._entry(entry, Mode.STRONG, group, section)
-                    drafts.extend(d for d in extra if d.cue not in (Cue.PAST, Cue.STATEMENT))
-            drafts.sort(key=lambda d: d.line)
+        for entry in block.children:
+            if entry.kind == "item":
+                drafts.extend(self._entry(entry, group, section))
         # Reports mixed with plans are judged over the whole list, groups included.
-        return drafts if nested else _drop_reports(drafts)
+        return drafts if nested else _mark_reports(drafts)
 
-    def _entry(self, entry: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+    def _entry(self, entry: Block, group: str | None, section: Section) -> list[Draft]:
         children = entry.children
+        if len(children) == 1 and children[0].kind == "list" and len(children[0].children) == 1:
+            return self._entry(children[0].children[0], group, section)  # "- 1. text": one entry
         lead_block = children[0] if children and children[0].kind in ("paragraph", "heading") else None
         rest = children[1:] if lead_block else children
         lead = lead_block.text if lead_block else ""
         anchor = lead_block.end - 1 if lead_block else entry.line
         checked, lead = _strip_checkbox(lead)
+        if checked is not None:
+            # "- 1. text" is read as one entry; a task box written before it leaves "1. " in the text.
+            lead = _ORDINAL.sub("", lead, count=1)
         tags, lead = _strip_tags(lead)
         label, description = _split_label(lead)
         if lead_block is not None and lead_block.kind == "heading":
@@ -358,45 +397,57 @@ class ItemCollector:
         tasks = [item for item in nested if _is_task(item)]
         details = [b for b in rest if not (b.kind == "list" and all(_is_task(i) for i in b.children))]
 
-        if label is not None and not description and len(nested) >= 2:
-            return self._group_entries(rest, mode, _title(label), section)
-        if label is None and nested and _is_group_name(_clean(lead), len(nested)):
-            return self._group_entries(rest, mode, _title(lead), section)
+        # A task box makes an entry an item: "- [ ] Rotate logs daily:" over its steps is not a group.
+        if label is not None and not description and len(nested) >= 2 and checked is None:
+            return self._group_entries(rest, _title(label), section)
+        # "* **Fixes:**" alone on its line, over unindented lines: a group whose lines are its items
+        # ("* **Add a flag**: why" followed by "Owner: ..." is one item with its details).
+        alone = not _split_label(lead.split("\n", 1)[0])[1].strip()
+        if label is not None and alone and lead_block is not None and not nested:
+            lines = [line.strip() for line in description.split("\n")]
+            if len(lines) >= 2 and _is_line_block(lines):
+                first = lead_block.end - len(lines)
+                block = Block("paragraph", first, lead_block.end, text="\n".join(lines))
+                return self._line_block(block, lines, _title(label), section)
+        if label is None and nested and checked is None and _is_group_name(_clean(lead), len(nested)):
+            return self._group_entries(rest, _title(lead), section)
 
         draft: Draft | None
         if label is not None:
             text = [_clean(description), *_block_text(details)]
-            draft = Draft(_title(label), entry.line, entry.end, anchor, group, section.title, text, label=True)
+            draft = Draft(
+                _title(label), entry.line, entry.end, anchor, group, section.title, text, label=True, origin="label"
+            )
             draft.cue = classify(draft.body) if draft.body else Cue.NOUN
-            if mode is Mode.WEAK and not _weak_label_accepted(label, draft.body):
-                draft = None
         else:
-            draft = self._sentence_draft(lead, mode, entry, anchor, group, section)
+            draft = self._sentence_draft(lead, entry, anchor, group, section)
             if draft is not None:
                 draft.text.extend(_block_text(details))
         out: list[Draft] = []
         if draft is not None:
+            draft.origin = draft.origin or "entry"
             draft.source = lead
             draft.list_entry = True
             draft.checkbox = checked
             draft.tags.update(tags)
             draft.done = bool(checked) or draft.done
-            if checked is None and (draft.cue is Cue.PAST or _DONE_MARK.search(lead)):
+            draft.marked_done = bool(checked) or bool(_DONE_MARK.search(lead))
+            if checked is None and (draft.cue is Cue.PAST or draft.marked_done):
                 draft.done = True
             out.append(draft)
         for task in tasks:
-            out.extend(self._entry(task, mode, group, section))
+            out.extend(self._entry(task, group, section))
         return out
 
-    def _group_entries(self, blocks: list[Block], mode: Mode, group: str, section: Section) -> list[Draft]:
+    def _group_entries(self, blocks: list[Block], group: str, section: Section) -> list[Draft]:
         drafts: list[Draft] = []
         for block in blocks:
             if block.kind == "list":
-                drafts.extend(self._list(block, mode, group, section, nested=True))
+                drafts.extend(self._list(block, group, section, nested=True))
         return drafts
 
     def _sentence_draft(
-        self, lead: str, mode: Mode, entry: Block, anchor: int, group: str | None, section: Section
+        self, lead: str, entry: Block, anchor: int, group: str | None, section: Section
     ) -> Draft | None:
         """One entry of a list or a plain block: its first sentence is the title."""
         marked = _MARKED.match(lead)
@@ -406,11 +457,6 @@ class ItemCollector:
         if not parts:
             return None
         chosen = 0
-        if mode is Mode.WEAK:
-            accepted = [i for i, s in enumerate(parts) if _accepts(s, mode, prose=False)]
-            if not accepted:
-                return None
-            chosen = accepted[0]
         cue = classify(parts[chosen])
         if cue in (Cue.INTRO, Cue.CLOSING):
             return None
@@ -444,7 +490,7 @@ class ItemCollector:
     # -- paragraphs ----------------------------------------------------------
 
     def _paragraph(
-        self, block: Block, mode: Mode, group: str | None, section: Section, *, after_items: bool = False
+        self, block: Block, group: str | None, section: Section, *, after_items: bool = False
     ) -> list[Draft]:
         text = block.text
         if is_emphasis_title(text) is not None:
@@ -460,23 +506,23 @@ class ItemCollector:
                 section.title,
                 [_clean(description)],
                 label=True,
+                origin="paragraph-label",
             )
             draft.cue = classify(_clean(description))
-            if mode is Mode.WEAK and not _weak_label_accepted(label, _clean(description)):
-                return []
             if _DONE_MARK.search(text) or draft.cue is Cue.PAST:
                 draft.done = True
             return [draft]
         lines = [line.strip() for line in block.lines]
         if len(lines) > 1 and _is_line_block(lines):
-            return _drop_reports(self._line_block(block, lines, mode, group, section))
-        if after_items and mode is Mode.STRONG and not (len(lines) == 1 and is_imperative(lines[0])):
-            return []  # prose after the listed items closes the section ("In conclusion, ...")
-        return self._prose(block, mode, group, section)
+            return _mark_reports(self._line_block(block, lines, group, section))
+        # Prose after the listed items usually closes the section ("In conclusion, ...").
+        closing = after_items and not (len(lines) == 1 and is_imperative(lines[0]))
+        drafts = self._prose(block, group, section)
+        for draft in drafts:
+            draft.closing = closing
+        return drafts
 
-    def _line_block(
-        self, block: Block, lines: list[str], mode: Mode, group: str | None, section: Section
-    ) -> list[Draft]:
+    def _line_block(self, block: Block, lines: list[str], group: str | None, section: Section) -> list[Draft]:
         drafts: list[Draft] = []
         for offset, line in enumerate(lines):
             number = block.line + offset
@@ -486,14 +532,15 @@ class ItemCollector:
                 drafts[-1].text.append(_clean(line))
                 continue
             entry = Block("item", number, number + 1)
-            draft = self._sentence_draft(line, mode, entry, number, group, section)
+            draft = self._sentence_draft(line, entry, number, group, section)
             if draft is not None:
-                if draft.cue is Cue.STATEMENT and mode is Mode.STRONG and not is_future(line):
+                if draft.cue is Cue.STATEMENT and not is_future(line):
                     continue
+                draft.origin = "line"
                 drafts.append(draft)
         return drafts
 
-    def _prose(self, block: Block, mode: Mode, group: str | None, section: Section) -> list[Draft]:
+    def _prose(self, block: Block, group: str | None, section: Section) -> list[Draft]:
         """Sentences of a paragraph that commit to work; the ones after an item
         that add detail ('Further, ...', 'This ...') become its text."""
         joined, starts = _join_lines(block)
@@ -505,11 +552,9 @@ class ItemCollector:
             position = joined.find(sentence, position)
             line = _line_at(starts, position) + block.line
             cue = classify(sentence)
-            accepted = _accepts(sentence, mode, prose=True) or (
-                single and mode is Mode.STRONG and cue in (Cue.NOUN, Cue.IMPERATIVE)
-            )
+            accepted = _commits(sentence) or (single and cue in (Cue.NOUN, Cue.IMPERATIVE))
             if accepted and not (drafts and starts_with_connective(sentence)):
-                draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue)
+                draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue, origin="prose")
                 draft.done = reports_done(sentence)
                 drafts.append(draft)
             elif drafts:
@@ -530,18 +575,14 @@ class ItemCollector:
                 match = _MARKED.match(line)
                 if match:
                     number = block.line + offset
-                    drafts.append(Draft(_title(match["rest"]), number, number + 1, number, None, None, source=line))
+                    drafts.append(
+                        Draft(
+                            _title(match["rest"]), number, number + 1, number, None, None, source=line, origin="marked"
+                        )
+                    )
         for child in block.children:
             drafts.extend(self._marked(child))
         return drafts
-
-
-def _weak_label_accepted(label: str, body: str) -> bool:
-    """Outside follow-up sections a labelled entry is an item when it commits to work:
-    an imperative label not explained by what happened, or a plan in its text."""
-    if is_strong_future(body) and classify(body) is not Cue.STATEMENT:
-        return True
-    return _accepts(label, Mode.WEAK, prose=False) and (not body or classify(body) not in (Cue.PAST, Cue.STATEMENT))
 
 
 def _may_be_marked(text: str) -> bool:
@@ -588,15 +629,36 @@ def _line_at(starts: list[int], position: int) -> int:
     return line
 
 
-def _drop_reports(drafts: list[Draft]) -> list[Draft]:
+def _screened(section: Section, rule_mode: Mode | None) -> bool:
+    """A section titled as a report of the incident ("Timeline", "Resolution") in a
+    document with follow-up sections is read only where its content commits to work."""
+    return rule_mode is None and section.effective_kind is not SectionKind.WEAK
+
+
+def _mark_block(drafts: list[Draft], line: int) -> None:
+    for draft in drafts:
+        if draft.block < 0:
+            draft.block = line
+
+
+def _mark_reports(drafts: list[Draft]) -> list[Draft]:
     """In a list that mixes plans with reports of work already shipped
-    ('Added a flag', 'Fixed a bug', 'Working on sync'), only the plans are items.
-    A list of nothing but reports (a 'completed' list) keeps them, done."""
+    ('Added a flag', 'Fixed a bug', 'Working on sync'), the reports are marked for
+    the scorer. A list of nothing but reports (a 'completed' list) marks none."""
     plain = [d for d in drafts if not d.label]
     has_past = any(d.cue is Cue.PAST for d in plain)
     has_other = any(d.cue is not Cue.PAST for d in plain)
     if has_past and has_other:
-        return [d for d in drafts if d.label or d.cue not in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)]
+        reports = [
+            d
+            for d in drafts
+            if not d.label
+            and d.cue in (Cue.PAST, Cue.NOUN, Cue.STATEMENT)
+            and d.checkbox is None
+            and not d.marked_done  # an entry the author marks finished (✅, DONE) is an item, done
+        ]
+        for draft in reports:
+            draft.reported = True
     return drafts
 
 
@@ -615,7 +677,8 @@ _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-_PLACEHOLDER = re.compile(r"^[\s.\-–—_?…]*$|^(?:tbd|todo|n/?a|none|\.\.\.)$", re.I)
+# Empty or fill-in cells of a template: "", "-", "TBD", "[Describe the action]", "<owner>".
+_PLACEHOLDER = re.compile(r"^[\s.\-–—_?…]*$|^(?:tbd|todo|n/?a|none|\.\.\.)$|^\[[^\]]*\]$|^<[^>]*>$|^\{[^}]*\}$", re.I)
 
 
 def _column_roles(header: list[str]) -> dict[str, int]:
@@ -643,7 +706,9 @@ def _row_draft(row: Row, roles: dict[str, int], group: str | None, section: Sect
     if not title or _PLACEHOLDER.match(title):
         return None
     cells = {role: _clean(cell(role)) for role in roles if role != "title" and cell(role).strip()}
-    draft = Draft(title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN)
+    draft = Draft(
+        title, row.line, row.line + 1, row.line, group, section.title, cells=cells, cue=Cue.NOUN, origin="row"
+    )
     draft.source = " | ".join(row.cells)
     draft.cell = roles.get("issue", roles.get("status", roles["title"]))
     status = " ".join(cells.get(role, "") for role in ("status", "issue"))

@@ -81,7 +81,7 @@ _STRONG_FUTURE = re.compile(
     r"\b(?:we|i|the team|our team|team|they)\s+(?:will|shall|plan|intend|aim|need|must|should|"
     r"are going to|would like to|may|want)\b(?!\s+have\b)"
     r"|\b(?:we|i|they)(?:'ll|’ll)\b"
-    r"|\b(?:plans?|planning|intends?|aims?) to\b"
+    r"|\b(?:plans?|planning|intends?|aims?) to\b|\baiming (?:at|for)\b"
     r"|\b(?:is|are)\s+(?:also\s+|now\s+|currently\s+)?being\s+\w+"
     r"|\b(?:actively\s+)?working on\b|\bunder ?way\b|\bongoing\b|\bremains? a priority\b"
     r"|\bin the (?:near|coming) future\b|\bnext steps?\b|\baction items?\b"
@@ -187,12 +187,12 @@ def _is_title_adjective(words: list[str]) -> bool:
 
 @lru_cache(maxsize=8192)
 def is_strong_future(text: str) -> bool:
-    return _may_be_future(text) and bool(_STRONG_FUTURE.search(text))
+    return may_be_future(text) and bool(_STRONG_FUTURE.search(text))
 
 
 @lru_cache(maxsize=8192)
 def is_future(text: str) -> bool:
-    return _may_be_future(text) and bool(_STRONG_FUTURE.search(text) or _WEAK_FUTURE.search(text))
+    return may_be_future(text) and bool(_STRONG_FUTURE.search(text) or _WEAK_FUTURE.search(text))
 
 
 # Every future pattern above contains one of these: plain substring tests rule
@@ -205,7 +205,7 @@ _FUTURE_HINTS = (
 )  # fmt: skip
 
 
-def _may_be_future(text: str) -> bool:
+def may_be_future(text: str) -> bool:
     lowered = text.lower()
     return any(hint in lowered for hint in _FUTURE_HINTS)
 

@@ -17,7 +17,7 @@ from pmsync.extract.blocks import Block
 from pmsync.extract.dates import find_dates, first_date, may_hold_date
 from pmsync.extract.language import sentences
 from pmsync.extract.sections import Section, is_emphasis_title
-from pmsync.extract.vocabulary import SectionKind
+from pmsync.extract.vocabulary import DEFAULT_VOCABULARY, SectionKind
 from pmsync.model import Incident, ReviewStatus
 
 LABEL_LIMIT = 50  # GitHub's maximum label name length
@@ -195,6 +195,9 @@ def incident_date(root: Section, text: str, title: str | None, matter: dict[str,
     return first_date(text)
 
 
+_TITLE_LABEL = re.compile(r"^[#*_\s]*title[*_\s]*[:：][*_\s]*(?P<same>[^\n]*)(?:\n(?P<next>[^\n]+))?", re.I)
+
+
 def incident_title(root: Section, blocks: list[Block], matter: dict[str, Any]) -> str | None:
     value = matter.get("title")
     if isinstance(value, str) and value.strip():
@@ -203,20 +206,52 @@ def incident_title(root: Section, blocks: list[Block], matter: dict[str, Any]) -
         if section.title and section.title.lower() == "title":
             for paragraph in _paragraphs(section.blocks):
                 return paragraph.text.strip()
+    for block in blocks[:5]:
+        labelled = _TITLE_LABEL.match(block.text) if block.kind == "paragraph" else None
+        value = (labelled["same"].strip() or (labelled["next"] or "").strip()) if labelled else ""
+        if value:
+            return " ".join(value.split())  # "#Title:" or "**Title:**" and its value, on the same line or the next
+    first = next((s for s in root.walk() if s is not root and s.title), None)
+    if first is not None and first.level == 1:
+        return first.heading or first.title  # the document's one top heading names it, whatever its words
     for section in root.walk():
         if section is root or not section.title:
             continue
         if section.kind is SectionKind.NEUTRAL and section.level <= 2:
-            return section.title
+            return section.heading or section.title
         if section.level <= 2 and section.kind is not SectionKind.NEUTRAL:
             break
-    for block in blocks:
-        if block.kind == "paragraph":
-            emphasis = is_emphasis_title(block.text)
-            if emphasis:
-                return emphasis
-            break
+    for block in blocks[:3]:
+        if block.kind != "paragraph":
+            continue
+        emphasis = is_emphasis_title(block.text)
+        if emphasis and _names_a_section(emphasis):
+            continue  # "**Issue Summary**" names a section, not the incident
+        if emphasis:
+            return emphasis
+        return _first_line_title(block.text) if root.children == [] or block.line <= 2 else None
     return None
+
+
+def _names_a_section(title: str) -> bool:
+    """Whether a title is all section words ("Issue Summary"), unlike "DNS resolution failure"."""
+    text = title.lower()
+    vocabulary = DEFAULT_VOCABULARY
+    for pattern in (vocabulary.followup, vocabulary.generic_followup, vocabulary.weak, vocabulary.negative):
+        text = pattern.sub(" ", text)
+    return len(re.findall(r"\w+", text)) <= 1 and ":" not in title
+
+
+_SYMBOL_START = re.compile(r"^[^\w\s\"“(\[]+\s*")
+
+
+def _first_line_title(text: str) -> str | None:
+    """A document with no headings starts with its title line ("🚨 Incident report: queue backlog")."""
+    line = _SYMBOL_START.sub("", text.split("\n", 1)[0].strip())
+    words = len(re.findall(r"\w+", line))
+    if not 0 < words <= 14 or line.endswith((".", "!", "?", ":", "：")):
+        return None
+    return line if DEFAULT_VOCABULARY.classify(line) is SectionKind.NEUTRAL else None  # not "Issue Summary"
 
 
 def _slug(text: str) -> str:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pmsync.extract.blocks import Block, looks_like_list, reparse_lines
+from pmsync.extract.blocks import Block, looks_like_list, looks_like_text, reparse_lines
 from pmsync.extract.language import Cue, classify
 from pmsync.extract.vocabulary import SectionKind, Vocabulary, normalize_title
 
@@ -29,6 +29,7 @@ class Section:
     parent: Section | None = None
     blocks: list[Block] = field(default_factory=list)
     children: list[Section] = field(default_factory=list)
+    heading: str = ""  # the title as written, numbers and dates kept ("2023-02-01 Dask evictions")
 
     @property
     def effective_kind(self) -> SectionKind:
@@ -62,7 +63,8 @@ _WORDS = re.compile(r"\w+")
 _SENTENCE_START = re.compile(r"^(?:this|that|these|those|it|we|i|you|they|he|she|there)\b", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
-_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]")
+# Marks a title never has, or a clause after a comma ("To prevent this, we will:" is a sentence).
+_NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]|,\s*(?:we|i|they|the team|our team)\b|,\s+[a-z]")
 
 
 def is_emphasis_title(text: str) -> str | None:
@@ -77,6 +79,8 @@ def is_emphasis_title(text: str) -> str | None:
         return None
     if "**" in title or "__" in title:  # "**a** and **b**" is two spans, not one title
         return None
+    if title.endswith((".", "!", "?", "。")):
+        return None  # "_Replace this line with your items._": a sentence in italics, a template's legend
     return title
 
 
@@ -118,8 +122,20 @@ def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _
     for index in range(start, len(lines)):
         hashed = _HASH_LINE.match(lines[index])
         if not hashed:
+            title = _inner_title(lines, index, vocabulary) if index > chunk_start else None
+            if title is not None:
+                # A title line inside a paragraph ("...recovered.\n**Action items:**", a plain-text
+                # document's "Action items" line): the paragraph ends and a section starts.
+                yield from _chunk(lines[chunk_start:index], block.line + chunk_start)
+                yield _Head(title, PSEUDO_LEVEL, block.line + index)
+                chunk_start = index + 1
             continue
-        heading_alone = index + 1 == len(lines) or bool(_HASH_LINE.match(lines[index + 1]))
+        heading_alone = (
+            index + 1 == len(lines)
+            or bool(_HASH_LINE.match(lines[index + 1]))
+            # "#Action items" over lines: a section, though no blank line follows it
+            or (index + 2 < len(lines) and _names_followup(hashed["title"], vocabulary))
+        )
         if heading_alone or index > chunk_start:
             yield from _chunk(lines[chunk_start:index], block.line + chunk_start)
             chunk_start = index
@@ -127,6 +143,35 @@ def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _
             yield _Head(hashed["title"].strip(), len(hashed["marks"]), block.line + index)
             chunk_start = index + 1
     yield from _chunk(lines[chunk_start:], block.line + chunk_start)
+
+
+def _names_followup(title: str, vocabulary: Vocabulary) -> bool:
+    return vocabulary.classify(normalize_title(title)) in (SectionKind.FOLLOWUP, SectionKind.WEAK)
+
+
+_ENDS_LINE = (".", "!", "?", ":", ";", ")", "。", "：")
+
+
+def _inner_title(lines: list[str], index: int, vocabulary: Vocabulary) -> str | None:
+    """A line inside a paragraph that is a section title: only bold or italic text, or
+    a short title line naming a section's kind, after a line that ended (so the
+    wrapped line of a sentence is never taken for one)."""
+    line = lines[index].strip()
+    # Cheap tests first: this runs on every line of every paragraph of several lines.
+    if not line or len(line) > 100 or line[0].islower():
+        return None
+    if line[0] in "*_" or not line[0].isascii():
+        emphasis = is_emphasis_title(line)
+        if emphasis is not None:
+            return emphasis
+    if len(line) > 60 or "." in line or "?" in line or "!" in line:
+        return None
+    if ":" in line.rstrip(":： ") or "：" in line.rstrip(":： "):
+        return None  # "TODO: email the list" is an entry, not a title
+    previous = lines[index - 1].strip()
+    if previous.endswith(_ENDS_LINE) or len(_WORDS.findall(previous)) <= 8:
+        return _plain_title(line, vocabulary)
+    return None
 
 
 def _chunk(lines: list[str], first_line: int) -> Iterator[Block]:
@@ -145,7 +190,9 @@ def _events(blocks: list[Block], vocabulary: Vocabulary) -> Iterator[Block | _He
             yield _Head(block.text.strip(), block.level, block.line)
         elif block.kind == "paragraph":
             yield from _split_paragraph(block, vocabulary)
-        elif block.kind == "code" and not block.fenced and looks_like_list(block.lines):
+        elif (
+            block.kind == "code" and not block.fenced and (looks_like_list(block.lines) or looks_like_text(block.lines))
+        ):
             yield from _events(reparse_lines(block.lines, block.line), vocabulary)
         else:
             yield block
@@ -162,6 +209,15 @@ def _is_report(section: Section) -> bool:
     return False
 
 
+_MARKUP = re.compile(r"\*\*|__|`|^#+\s*|\s#+\s*$")
+
+
+def _as_written(title: str) -> str:
+    """A heading's words as the author wrote them, without Markdown marks."""
+    text = _MARKUP.sub("", title.strip()).strip()
+    return " ".join(text.rstrip(":：").split())
+
+
 def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
     root = Section(None, 0, 0, SectionKind.NEUTRAL)
     current = root
@@ -176,7 +232,7 @@ def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
                 inside_followup=context is SectionKind.FOLLOWUP,
                 inside_report=context is SectionKind.NEGATIVE and (event.level == PSEUDO_LEVEL or _is_report(current)),
             )
-            section = Section(title, event.level, event.line, kind, parent=current)
+            section = Section(title, event.level, event.line, kind, parent=current, heading=_as_written(event.title))
             current.children.append(section)
             current = section
         else:

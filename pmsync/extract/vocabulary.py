@@ -36,18 +36,41 @@ FOLLOWUP_WORDS = (
     r"future (?:work|actions?|measures?|plans?)|"
     r"再発防止|防止策|対策|改善|재발\s*방지|조치|预防措施|改进措施|后续|整改|éléments d'action|"
     r"actions? correctives?|mesures|plan d'action|acciones|medidas|maßnahmen|massnahmen|correctieve|"
-    r"azioni|próximos passos|proximos pasos"
+    r"azioni|próximos passos|proximos pasos|"
+    # The same idea in more languages: "next steps", "corrective actions", "improvements", "tasks".
+    r"今後の(?:対応|対策|課題|アクション)|対応策|アクションアイテム|次のステップ|やること|"
+    r"향후\s*(?:계획|조치|과제)|후속\s*조치|개선\s*(?:사항|방안|계획)|대책|액션\s*아이템|"
+    r"后续行动|行动项|待办|下一步|改进|預防|後續|改善措施|行動項目|"
+    r"ações|acoes|próximos passos|proximos passos|melhorias|plano de ação|pendências|prevenção|"
+    r"próximos pasos|mejoras|prevención|seguimiento|"
+    r"nächste schritte|naechste schritte|verbesserungen|aufgaben|prävention|"
+    r"prochaines étapes|améliorations|suivi|prossimi passi|miglioramenti|"
+    r"vervolgstappen|verbeteringen|maatregelen|kolejne kroki|następne kroki|usprawnienia|działania|"
+    r"меры|действия|следующие шаги|план действий|улучшения|задачи|предотвращение|профилактика|заходи|"
+    r"hành động|biện pháp|khắc phục|phòng ngừa|cải tiến|việc cần làm|các bước tiếp theo|"
+    r"önlemler|aksiyonlar|yapılacaklar|iyileştirmeler|tindak lanjut|langkah selanjutnya|pencegahan"
 )
 # Words that name follow-up work only where the surrounding section is not a
 # report of the incident: "Fixes" under "Client releases" lists shipped fixes.
-GENERIC_FOLLOWUP_WORDS = r"actions?|tasks?|improvements?|recommendations?|measures|fixes"
-WEAK_WORDS = r"lessons?(?: learn(?:ed|t))?|learnings|takeaways|moving forward|resolution and recovery|going forward"
+GENERIC_FOLLOWUP_WORDS = (
+    r"actions?|tasks?|improvements?|recommendations?|measures|fixes|"
+    # Inflected and question forms: "Preventing a repeat", "How do we prevent this?", "Long-term changes".
+    r"prevent(?:ing|s)?|future|looking ahead|what'?s next|long[\s-]term|short[\s-]term"
+)
+WEAK_WORDS = (
+    r"lessons?(?: learn(?:ed|t))?|learnings|takeaways|moving forward|resolution and recovery|going forward|"
+    r"教訓|학습|교훈|经验教训|lições aprendidas|lecciones aprendidas|leçons apprises|lezioni apprese|"
+    r"erkenntnisse|wnioski|выводы|уроки|bài học"
+)
 NEGATIVE_WORDS = (
     r"resolution|resolved|root causes?|causes?|trigger|impact|summary|overview|detection|symptoms?|"
     r"investigation|background|context|stats|status|date|duration|mitigations?|response|recovery|"
     r"issues?|problem|description|workarounds?|verification|conclusion|environment|q&a|faq|leadup|"
     r"fault|owner|involved|meeting|recording|glossary|references|事実|影響|原因|経緯"
 )
+
+
+_LETTERS = "a-zà-öø-ÿăđơưа-яё\u1ea0-\u1ef9"
 
 
 @dataclass(frozen=True)
@@ -64,8 +87,9 @@ class Vocabulary:
     def build(cls, extra_followup: tuple[str, ...] = (), extra_ignore: tuple[str, ...] = ()) -> Vocabulary:
         def words(base: str, extra: tuple[str, ...]) -> re.Pattern[str]:
             alternatives = "|".join([base, *(re.escape(word.lower()) for word in extra)])
-            # \b does not work next to CJK characters, so the boundary is "not a Latin letter".
-            return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
+            # \b does not work next to CJK characters, so the boundary is "not a letter of an
+            # alphabet" (Latin, Cyrillic, Vietnamese): "меры" is not found inside "примеры".
+            return re.compile(rf"(?<![{_LETTERS}])(?:{alternatives})(?![{_LETTERS}])")
 
         return cls(
             followup=words(FOLLOWUP_WORDS, extra_followup),

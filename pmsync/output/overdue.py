@@ -7,30 +7,41 @@ import json
 from pmsync.engine.overdue import Entry, OverdueReport
 from pmsync.engine.remind import ReminderResult
 from pmsync.links import md_cell
+from pmsync.output.table import PIPED, Cell, Column, Terminal, render_table, styled
 
 
 def _issue_text(entry: Entry) -> str:
     return f"#{entry.number}" if entry.number is not None else "-"
 
 
-def as_table(report: OverdueReport) -> str:
-    lines = [f"Overdue on {report.today.isoformat()}: {len(report.overdue)} of {report.open_items} open items"]
-    for entry in report.overdue:
-        lines.append(
-            f"  {entry.days_late:>4}d late  {_issue_text(entry):>6}  {entry.who[:20]:<20}  "
-            f"due {entry.due.isoformat()}  {entry.title[:60]}  ({entry.path}:{entry.line})"
-        )
-    lines.append(f"Due within {report.within} days: {len(report.due_soon)}")
-    for entry in report.due_soon:
-        days = -entry.days_late
-        when = "today" if days == 0 else f"in {days}d"
-        lines.append(
-            f"  {when:>9}  {_issue_text(entry):>6}  {entry.who[:20]:<20}  "
-            f"due {entry.due.isoformat()}  {entry.title[:60]}  ({entry.path}:{entry.line})"
-        )
+OVERDUE_COLUMNS = (
+    Column("LATE", "right"),
+    Column("ISSUE", "right"),
+    Column("OWNER", cut=True),
+    Column("DUE"),
+    Column("ITEM", cut=True),
+    Column("WHERE", cut=True, keep_end=True),
+)
+DUE_SOON_COLUMNS = (Column("DUE IN", "right"), *OVERDUE_COLUMNS[1:])
+
+
+def _row(entry: Entry, when: Cell) -> list[Cell]:
+    return [when, _issue_text(entry), entry.who, entry.due.isoformat(), entry.title, f"{entry.path}:{entry.line}"]
+
+
+def as_table(report: OverdueReport, terminal: Terminal = PIPED) -> str:
+    head = f"Overdue on {report.today.isoformat()}: {len(report.overdue)} of {report.open_items} open items"
+    out = styled(head, "bold", terminal) + "\n"
+    if report.overdue:
+        rows = [_row(entry, (f"{entry.days_late}d", "red")) for entry in report.overdue]
+        out += render_table(OVERDUE_COLUMNS, rows, terminal)
+    out += "\n" + styled(f"Due within {report.within} days: {len(report.due_soon)}", "bold", terminal) + "\n"
+    if report.due_soon:
+        rows = [_row(entry, "today" if entry.days_late == 0 else f"{-entry.days_late}d") for entry in report.due_soon]
+        out += render_table(DUE_SOON_COLUMNS, rows, terminal)
     if report.without_due:
-        lines.append(f"{report.without_due} open items have no due date (`pmsync check` lists them)")
-    return "\n".join(lines) + "\n"
+        out += f"\n{report.without_due} open items have no due date (`pmsync check` lists them)\n"
+    return out
 
 
 def as_markdown(report: OverdueReport) -> str:

@@ -116,11 +116,16 @@ def plan_text(plan: Plan, *, repo: str, dry_run: bool, applied: Applied | None =
     return "\n".join(lines) + "\n"
 
 
+def _listed(values: tuple[str, ...] | None) -> list[str] | None:
+    return None if values is None else list(values)
+
+
 def _actions_json(plan: Plan, applied: Applied | None) -> list[dict[str, Any]]:
     outcomes = {id(o.action): o for o in applied.outcomes} if applied else {}
     actions = []
     for action in plan.actions:
         outcome = outcomes.get(id(action))
+        write = action.write
         actions.append(
             {
                 "kind": action.kind,
@@ -133,6 +138,9 @@ def _actions_json(plan: Plan, applied: Applied | None) -> list[dict[str, Any]]:
                 "detail": action.detail or None,
                 "url": outcome.url if outcome else None,
                 "error": outcome.error if outcome else None,
+                # what the write sets; null where it leaves them as they are
+                "labels": _listed(write.labels if write is not None else None),
+                "assignees": _listed(write.assignees if write is not None else None),
             }
         )
     return actions

@@ -1,37 +1,53 @@
-"""Follow-up metrics as a table, Markdown and JSON, and the open backlog as an SVG chart."""
+"""Follow-up metrics as a table, Markdown (with the backlog as a Mermaid chart), JSON,
+and one self-contained HTML page (inline SVG chart and styles; no script, font or
+image fetched), fit to publish with GitHub Pages or keep as a workflow artifact."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Sequence
+from html import escape
 
-from pmsync.engine.report import Report
+from pmsync.engine.report import IncidentFigures, ItemStatus, Report
 from pmsync.links import md_cell
+from pmsync.output.chart import backlog_mermaid, backlog_svg
+from pmsync.output.table import PIPED, Cell, Column, Terminal, render_table, styled
 
 
 def _fmt(value: float | None, suffix: str = "") -> str:
     return "-" if value is None else f"{value:g}{suffix}"
 
 
-def as_table(report: Report) -> str:
-    lines = [f"Follow-up report on {report.today.isoformat()}" + (f" (since {report.since})" if report.since else "")]
-    names = ("items", "done", "open", "late", "won't")
-    header = f"  {'incident':<40} " + " ".join(f"{n:>5}" for n in names) + f" {'in time':>8} {'median':>7} {'p90':>5}"
-    lines.append(header)
-    rows = [(i.title, i.figures) for i in report.incidents] + [("ALL", report.overall)]
-    for name, f in rows:
-        lines.append(
-            f"  {name[:40]:<40} {f.items:>5} {f.done:>5} {f.open:>5} {f.overdue:>5} {f.wont_do:>5} "
-            f"{_fmt(f.percent_done_in_time, '%'):>8} {_fmt(f.median_days_to_close, 'd'):>7} "
-            f"{_fmt(f.p90_days_to_close, 'd'):>5}"
+REPORT_COLUMNS = (
+    Column("INCIDENT", cut=True),
+    *(Column(name, "right") for name in ("ITEMS", "DONE", "OPEN", "OVERDUE", "WON'T DO", "IN TIME", "MEDIAN", "P90")),
+)
+
+
+def as_table(report: Report, terminal: Terminal = PIPED) -> str:
+    head = f"Follow-up report on {report.today.isoformat()}" + (f" (since {report.since})" if report.since else "")
+    rows: list[list[Cell]] = []
+    for name, f in [(i.title, i.figures) for i in report.incidents] + [("All incidents", report.overall)]:
+        late: Cell = (str(f.overdue), "red") if f.overdue else "0"
+        rows.append(
+            [
+                name,
+                str(f.items),
+                str(f.done),
+                str(f.open),
+                late,
+                str(f.wont_do),
+                _fmt(f.percent_done_in_time, "%"),
+                _fmt(f.median_days_to_close, "d"),
+                _fmt(f.p90_days_to_close, "d"),
+            ]
         )
-    lines.append(
-        f"  items missing an owner: {report.overall.missing_owner}, missing a due date: {report.overall.missing_due}"
+    out = styled(head, "bold", terminal) + "\n" + render_table(REPORT_COLUMNS, rows, terminal)
+    out += (
+        f"\nItems missing an owner: {report.overall.missing_owner}, missing a due date: {report.overall.missing_due}\n"
     )
     if report.without_items:
-        lines.append("  postmortems with no action items: " + ", ".join(report.without_items))
-    return "\n".join(lines) + "\n"
+        out += "Postmortems with no action items: " + ", ".join(report.without_items) + "\n"
+    return out
 
 
 def as_markdown(report: Report) -> str:
@@ -53,6 +69,8 @@ def as_markdown(report: Report) -> str:
     ]
     if report.without_items:
         out += ["", "Postmortems with no action items: " + ", ".join(f"`{p}`" for p in report.without_items) + "."]
+    if report.backlog:
+        out += ["", "### Backlog", "", backlog_mermaid(report.backlog)]
     return "\n".join(out) + "\n"
 
 
@@ -72,38 +90,151 @@ def as_json(report: Report) -> str:
             for i in report.incidents
         ],
         "without_items": list(report.without_items),
-        "backlog": [[day.isoformat(), count] for day, count in report.backlog],
+        "backlog": [[point.day.isoformat(), point.open, point.overdue] for point in report.backlog],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def backlog_svg(points: Sequence[tuple[dt.date, int]], *, width: int = 720, height: int = 240) -> str:
-    """The open backlog over time as a small, dependency-free SVG line chart."""
-    margin = 40
-    if not points:
-        points = [(dt.date.today(), 0)]
-    top = max(count for _, count in points) or 1
-    span = max(len(points) - 1, 1)
+_STATES = {"open": "open", "completed": "done", "not_planned": "won't do"}
+_STYLE = """
+:root { color-scheme: light; }
+body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328;
+       max-width: 1040px; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
+.meta { color: #57606a; margin-top: 0; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; } td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.d { white-space: nowrap; }
+tr.late td { background: #fff1f0; } .state-completed { color: #1a7f37; } .state-not_planned { color: #57606a; }
+.figures { display: flex; gap: 1rem; flex-wrap: wrap; padding: 0; }
+.figures li { list-style: none; border: 1px solid #d0d7de; border-radius: 6px; padding: .5rem 1rem; }
+.figures b { display: block; font-size: 1.4rem; }
+svg { max-width: 100%; height: auto; }
+"""
 
-    def x(index: int) -> float:
-        return margin + (width - 2 * margin) * index / span
 
-    def y(count: int) -> float:
-        return height - margin - (height - 2 * margin) * count / top
+def _cell(value: object, numeric: bool = False) -> str:
+    text = "–" if value is None else escape(str(value))
+    return f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>"
 
-    path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(c):.1f}" for i, (_, c) in enumerate(points))
-    first, last = points[0][0].isoformat(), points[-1][0].isoformat()
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">\n'
-        f"  <title>Open postmortem action items, {first} to {last}</title>\n"
-        f'  <rect width="{width}" height="{height}" fill="white"/>\n'
-        f'  <line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" stroke="#888"/>\n'
-        f'  <line x1="{margin}" y1="{margin}" x2="{margin}" y2="{height - margin}" stroke="#888"/>\n'
-        f'  <text x="{margin - 6}" y="{margin + 4}" text-anchor="end">{top}</text>\n'
-        f'  <text x="{margin - 6}" y="{height - margin + 4}" text-anchor="end">0</text>\n'
-        f'  <text x="{margin}" y="{height - margin + 18}">{first}</text>\n'
-        f'  <text x="{width - margin}" y="{height - margin + 18}" text-anchor="end">{last}</text>\n'
-        f'  <path d="{path}" fill="none" stroke="#5319e7" stroke-width="2"/>\n'
-        "</svg>\n"
+
+def _date_cell(item: ItemStatus) -> str:
+    return f'<td class="d">{item.due.isoformat()}</td>' if item.due else "<td>–</td>"
+
+
+def _issue_cell(item: ItemStatus) -> str:
+    if item.issue is None:
+        return "<td></td>"
+    if item.url:
+        return f'<td><a href="{escape(item.url)}">#{item.issue}</a></td>'
+    return f"<td>#{item.issue}</td>"
+
+
+def _incident_section(incident: IncidentFigures) -> list[str]:
+    f = incident.figures
+    when = incident.date.isoformat() if incident.date else "no date"
+    out = [
+        f'<section class="incident" id="incident-{escape(incident.id)}">',
+        f"<h3>{escape(incident.title)}</h3>",
+        f'<p class="meta">{when} · <code>{escape(incident.path)}</code> · {f.items} items, {f.done} done, '
+        f"{f.open} open, {f.overdue} overdue</p>",
+        "<table>",
+        '<thead><tr><th class="n">Line</th><th>Item</th><th>Owner</th><th>Due</th><th>State</th>'
+        "<th>Issue</th></tr></thead>",
+        "<tbody>",
+    ]
+    for item in incident.items:
+        late = item.days_late is not None
+        state = _STATES.get(item.state, item.state) + (f", {item.days_late} days late" if late else "")
+        row = '<tr class="late">' if late else "<tr>"
+        out.append(
+            f"{row}{_cell(item.line, True)}{_cell(item.title)}{_cell(item.owner)}"
+            f"{_date_cell(item)}"
+            f'<td class="state-{escape(item.state)}">{escape(state)}</td>{_issue_cell(item)}</tr>'
+        )
+    out += ["</tbody>", "</table>", "</section>"]
+    return out
+
+
+def as_html(report: Report) -> str:
+    """The report as one HTML page: figures, the backlog chart, the overdue list, a table per incident."""
+    overall = report.overall
+    since = f" (incidents since {report.since.isoformat()})" if report.since else ""
+    title = f"Postmortem follow-up report, {report.today.isoformat()}"
+    overdue = sorted(
+        ((item, incident) for incident in report.incidents for item in incident.items if item.days_late is not None),
+        key=lambda pair: -(pair[0].days_late or 0),
     )
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">Action items of {len(report.incidents)} postmortems{escape(since)}, written by pmsync.</p>',
+        '<ul class="figures">',
+        *(
+            f'<li class="figure-{key}"><b>{value}</b>{label}</li>'
+            for key, value, label in (
+                ("items", overall.items, "items"),
+                ("done", overall.done, "done"),
+                ("open", overall.open, "open"),
+                ("overdue", overall.overdue, "overdue"),
+                ("wont-do", overall.wont_do, "won't do"),
+            )
+        ),
+        "</ul>",
+        '<h2 id="backlog">Backlog</h2>',
+        backlog_svg(report.backlog).strip() if report.backlog else "<p>No items to chart.</p>",
+        '<h2 id="overdue">Overdue</h2>',
+    ]
+    if overdue:
+        out += [
+            '<table class="overdue">',
+            '<thead><tr><th class="n">Days late</th><th>Item</th><th>Owner</th><th>Due</th><th>Incident</th>'
+            "<th>Issue</th></tr></thead>",
+            "<tbody>",
+        ]
+        for item, incident in overdue:
+            out.append(
+                f"<tr>{_cell(item.days_late, True)}{_cell(item.title)}{_cell(item.owner)}"
+                f"{_date_cell(item)}"
+                f'<td><a href="#incident-{escape(incident.id)}">{escape(incident.title)}</a></td>'
+                f"{_issue_cell(item)}</tr>"
+            )
+        out += ["</tbody>", "</table>"]
+    else:
+        out.append("<p>Nothing is overdue.</p>")
+    out += [
+        '<h2 id="incidents">Incidents</h2>',
+        "<table>",
+        '<thead><tr><th>Incident</th><th class="n">Items</th><th class="n">Done</th><th class="n">Open</th>'
+        '<th class="n">Overdue</th><th class="n">Won\'t do</th><th class="n">Done in time</th>'
+        '<th class="n">Median days to close</th></tr></thead>',
+        "<tbody>",
+    ]
+    for incident in report.incidents:
+        f = incident.figures
+        out.append(
+            f'<tr><td><a href="#incident-{escape(incident.id)}">{escape(incident.title)}</a></td>'
+            f"{_cell(f.items, True)}{_cell(f.done, True)}{_cell(f.open, True)}{_cell(f.overdue, True)}"
+            f"{_cell(f.wont_do, True)}{_cell(_fmt(f.percent_done_in_time, '%'), True)}"
+            f"{_cell(_fmt(f.median_days_to_close), True)}</tr>"
+        )
+    out += ["</tbody>", "</table>"]
+    for incident in report.incidents:
+        out += _incident_section(incident)
+    if report.without_items:
+        out.append(
+            "<p>Postmortems with no action items: "
+            + ", ".join(f"<code>{escape(path)}</code>" for path in report.without_items)
+            + ".</p>"
+        )
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"

@@ -9,8 +9,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from pmsync.commands.check import CheckResult
+from pmsync.engine.lint import RULES
 from pmsync.links import md_cell
 from pmsync.model import Diagnostic, Incident, Item, Postmortem
+from pmsync.output.table import PIPED, Cell, Column, Terminal, render_table, styled
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -72,19 +74,39 @@ def _state(item: Item) -> str:
 _BOXES = {"done": "✅", "won't": "🚫", "open": "⬜"}
 
 
-def scan_table(postmortems: Iterable[Postmortem]) -> str:
-    lines: list[str] = []
+_STATE_STYLES = {"done": "green", "won't": "dim", "open": ""}
+SCAN_COLUMNS = (
+    Column("LINE", "right"),
+    Column("STATE"),
+    Column("OWNER", cut=True),
+    Column("DUE"),
+    Column("ITEM", cut=True),
+)
+
+
+def scan_table(postmortems: Iterable[Postmortem], terminal: Terminal = PIPED) -> str:
+    """Per postmortem, a heading line and a table of its items."""
+    parts: list[str] = []
     for pm in postmortems:
         incident = pm.incident
         header = f"{pm.path}  ({incident.title or incident.id}"
         header += f", {incident.date.isoformat()}" if incident.date else ""
         header += f", {len(pm.items)} item{'s' if len(pm.items) != 1 else ''})"
-        lines.append(header)
-        for item in pm.items:
-            owner, due = fit_cell(item.owner or "-", 14), _date(item.due) or "-"
-            lines.append(f"  {item.line:>5}  {_state(item):<5}  {owner:<14}  {due:<10}  {fit_cell(item.title, 80)}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n" if lines else "no postmortems found\n"
+        part = styled(header, "bold", terminal) + "\n"
+        rows: list[list[Cell]] = [
+            [
+                str(item.line),
+                (_state(item), _STATE_STYLES[_state(item)]),
+                item.owner or "-",
+                _date(item.due) or "-",
+                item.title,
+            ]
+            for item in pm.items
+        ]
+        if rows:
+            part += render_table(SCAN_COLUMNS, rows, terminal)
+        parts.append(part)
+    return "\n".join(parts) if parts else "no postmortems found\n"
 
 
 def scan_markdown(postmortems: Iterable[Postmortem]) -> str:
@@ -140,6 +162,7 @@ def check_json(result: CheckResult) -> str:
             {"path": f.path, "line": f.line, "level": f.level, "code": f.code, "message": f.message}
             for f in result.findings
         ],
+        "rules": {rule: len(findings) for rule, findings in result.by_rule().items()},
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -147,3 +170,39 @@ def check_json(result: CheckResult) -> str:
 def check_tally(result: CheckResult) -> str:
     errors, warnings = result.count("error"), result.count("warning")
     return f"{result.documents} documents, {result.items} items: {errors} errors, {warnings} warnings"
+
+
+RULE_COLUMNS = (
+    Column("RULE"),
+    Column("LEVEL"),
+    Column("FINDINGS", "right"),
+    Column("DOCUMENTS", "right"),
+    Column("WHAT", cut=True),
+)
+_LEVEL_STYLES = {"error": "red", "warning": "yellow", "notice": ""}
+
+
+def check_by_rule(result: CheckResult, terminal: Terminal = PIPED) -> str:
+    """The findings counted by rule: how many, in how many documents, and what the rule is about."""
+    rows: list[list[Cell]] = []
+    for rule, findings in result.by_rule().items():
+        level = max((f.level for f in findings), key=("notice", "warning", "error").index)
+        about = RULES[rule].summary if rule in RULES else findings[0].message
+        documents = len({f.path for f in findings})
+        rows.append([rule, (level, _LEVEL_STYLES[level]), str(len(findings)), str(documents), about])
+    return render_table(RULE_COLUMNS, rows, terminal) if rows else ""
+
+
+def check_markdown(result: CheckResult) -> str:
+    """For a job summary: the tally, a table by rule, and each finding."""
+    out = ["## pmsync check", "", check_tally(result) + "."]
+    groups = result.by_rule()
+    if groups:
+        out += ["", "| Rule | Findings | Documents | What |", "|---|---:|---:|---|"]
+        for rule, findings in groups.items():
+            about = RULES[rule].summary if rule in RULES else ""
+            out.append(f"| `{rule}` | {len(findings)} | {len({f.path for f in findings})} | {md_cell(about)} |")
+        for rule, findings in groups.items():
+            out += ["", f"### `{rule}`", ""]
+            out += [f"- `{f.path}{'' if f.line is None else f':{f.line}'}` {md_cell(f.message)}" for f in findings]
+    return "\n".join(out) + "\n"

@@ -60,6 +60,32 @@ class RunRecord:
         return [Diagnostic(**finding) for finding in self.data.get("findings", [])]
 
 
+def plan_counts(plan: Mapping[str, Any]) -> Counts:
+    """Issues created, updated (reopened included) and closed: planned in a dry run, else done."""
+    dry = bool(plan.get("dry_run"))
+    counts = Counts()
+    for action in plan.get("actions", []):
+        if not isinstance(action, dict):
+            continue
+        done = dry or (action.get("error") is None and action.get("url") is not None)
+        if not done:
+            continue
+        kind = action.get("kind")
+        if kind == "create":
+            counts.created += 1
+        elif kind in ("update", "reopen"):
+            counts.updated += 1
+        elif kind in ("close", "close_orphan", "close_duplicate"):
+            counts.closed += 1
+    return counts
+
+
+def markdown_of(command: str, data: Json) -> str:
+    """`--format markdown` of push, pull and sync: what the job summary shows for their JSON."""
+    counts = plan_counts(data) if "summary" in data else Counts()
+    return summary_markdown(RunRecord(command, EXIT_OK, "", counts, data))
+
+
 def _action_verb(action: Mapping[str, Any], dry: bool) -> str:
     kind = str(action.get("kind"))
     return verb(kind, done=not dry and action.get("url") is not None, failed=bool(action.get("error")))

@@ -12,7 +12,8 @@ the GitHub double over HTTP; a fake `gh` first on PATH records pull request call
 Only the install step is replaced (it would create a venv and pip install the
 action from PyPI-resolved dependencies, too slow for a unit test): the replacement
 hands the next steps this project's venv Python, the same output the real step
-gives. Every other step runs exactly as written.
+gives. The one `uses:` step, actions/cache, is recorded (what it would cache, under
+which key), not run: no cache here. Every other step runs exactly as written.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ COMMIT_MESSAGE = "pmsync: update postmortem action item status"
 CONFIG = f"repository: {REPO}\npaths:\n  - postmortems/**/*.md\npush:\n  write_delay: 0\n"
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 STEP_KEYS = {"id", "name", "shell", "env", "run"}
+USES_STEP_KEYS = {"id", "name", "uses", "with"}
 # This project's venv: stands in for the venv the install step would build.
 INSTALL_REPLACEMENT = f'echo "python={sys.executable}" >> "$GITHUB_OUTPUT"\n'
 
@@ -83,6 +85,7 @@ class ActionRun:
     logs: dict[str, str]
     failed_step: str | None = None
     exit_code: int = 0
+    uses: dict[str, dict[str, str]] = field(default_factory=dict)  # `uses:` steps: their `with:`, evaluated
 
 
 @dataclass
@@ -104,6 +107,7 @@ class Runner:
             "github.repository": REPO,
             "github.workspace": str(self.workspace),
             "runner.temp": str(self.temp),
+            "runner.os": "Linux",
         }
 
         def value(match: re.Match[str]) -> str:
@@ -141,6 +145,8 @@ class Runner:
             "GITHUB_EVENT_NAME": "schedule",
             "GITHUB_RUN_ID": "4242",
             "RUNNER_TEMP": str(self.temp),
+            "RUNNER_OS": "Linux",
+            "RUNNER_ARCH": "X64",
             **self.extra_env,
         }
 
@@ -155,7 +161,12 @@ class Runner:
         summary.touch()
         steps: dict[str, dict[str, str]] = {}
         logs: dict[str, str] = {}
+        uses: dict[str, dict[str, str]] = {}
         for number, step in enumerate(self.action["runs"]["steps"]):
+            if "uses" in step:
+                assert set(step) <= USES_STEP_KEYS and step["uses"].startswith("actions/cache@"), step
+                uses[step["id"]] = {k: self.evaluate(str(v), inputs, steps) for k, v in step["with"].items()}
+                continue
             assert set(step) <= STEP_KEYS, f"the runner does not handle {set(step) - STEP_KEYS}"
             assert step["shell"] == "bash"
             step_id = step.get("id", f"step{number}")
@@ -179,11 +190,11 @@ class Runner:
             logs[step_id] = result.stdout + result.stderr
             steps[step_id] = read_outputs(output_file)
             if result.returncode != 0:
-                return ActionRun({}, steps, summary.read_text(), logs, step_id, result.returncode)
+                return ActionRun({}, steps, summary.read_text(), logs, step_id, result.returncode, uses)
         outputs = {
             name: self.evaluate(str(spec["value"]), inputs, steps) for name, spec in self.action["outputs"].items()
         }
-        return ActionRun(outputs, steps, summary.read_text(encoding="utf-8"), logs)
+        return ActionRun(outputs, steps, summary.read_text(encoding="utf-8"), logs, uses=uses)
 
 
 # --- A workspace: a git checkout of examples/postmortems with a local origin ----------------------
@@ -285,6 +296,13 @@ def test_commit_mode_files_issues_and_commits_only_postmortems(
     assert run.failed_step is None, run.logs
     created = _created_in_double(github_double)
     assert created > 0
+    # pmsync's progress reached the log as it ran (its stderr is not captured), the JSON was read after
+    assert re.search(r"^pmsync: (\d+)/\1 writes$", run.logs["run"], re.M), run.logs["run"]
+    # the install is cached, keyed on the runner and a hash of the action's pyproject.toml and Python
+    key = run.step_outputs["cache-key"]
+    assert re.fullmatch(r"pmsync-Linux-X64-[0-9a-f]{20}", key["key"])
+    assert key["venv"] == f"{workspace.runner.temp}/pmsync-{key['key'][-20:]}"
+    assert run.uses["cache"] == {"path": key["venv"], "key": key["key"]}
     assert run.outputs["issues-created"] == str(created)
     assert run.outputs["issues-updated"] == "0"
     assert run.outputs["issues-closed"] == "0"

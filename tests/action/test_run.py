@@ -198,3 +198,49 @@ def test_python_command_runs_this_pmsync() -> None:
     assert action_run.python_command() == [sys.executable, "-m", "pmsync"]
     result = subprocess.run([*action_run.python_command(), "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("pmsync, version ")
+
+
+def test_pmsyncs_messages_reach_the_log_while_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run step does not hold pmsync's stderr back until it ends: a long first import shows
+    its progress as it goes. The stand-in pmsync prints a progress line, then waits until the
+    test has read that line from the step's stderr; had the step captured it, it would wait forever."""
+    import os
+    import threading
+
+    seen = tmp_path / "seen"
+    fake = tmp_path / "fake_pmsync.py"
+    fake.write_text(
+        "import pathlib, sys, time\n"
+        "print('pmsync: 1/450 writes', file=sys.stderr, flush=True)\n"
+        f"flag = pathlib.Path({str(seen)!r})\n"
+        "for _ in range(400):\n"
+        "    if flag.exists():\n"
+        '        print(\'{"documents": 1, "items": 0, "errors": 0, "warnings": 0, "findings": []}\')\n'
+        "        sys.exit(0)\n"
+        "    time.sleep(0.05)\n"
+        "sys.exit(9)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(action_run, "python_command", lambda: [sys.executable, str(fake)])
+    monkeypatch.setattr(action_run, "git_root", lambda cwd: None)
+    read_end, write_end = os.pipe()
+    saved = os.dup(2)
+    records = []
+    os.dup2(write_end, 2)
+    try:
+        worker = threading.Thread(
+            target=lambda: records.append(action_run.run_pmsync(Inputs(command="check"), {}, tmp_path))
+        )
+        worker.start()
+        line = b""
+        with os.fdopen(read_end, "rb", buffering=0) as pipe:
+            while not line.endswith(b"\n"):
+                line += pipe.read(1)
+            seen.touch()  # only now may the stand-in finish
+            worker.join(timeout=30)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(write_end)
+    assert line == b"pmsync: 1/450 writes\n"
+    assert records and records[0].exit_code == 0 and records[0].data is not None

@@ -50,7 +50,8 @@ def action() -> dict[str, Any]:
 
 
 def steps() -> list[dict[str, Any]]:
-    return list(action()["runs"]["steps"])
+    """The script steps (`run:`), not the one `uses:` step (actions/cache)."""
+    return [step for step in action()["runs"]["steps"] if "run" in step]
 
 
 # --- actionlint ---------------------------------------------------------------------------------
@@ -128,11 +129,28 @@ def test_action_metadata_has_the_required_keys() -> None:
 
 
 def test_every_step_is_a_bash_run_step_with_an_id() -> None:
-    ids = [step.get("id") for step in steps()]
+    every = action()["runs"]["steps"]
+    ids = [step.get("id") for step in every]
     assert all(ids) and len(set(ids)) == len(ids)
+    assert [step["id"] for step in every if "uses" in step] == ["cache"]  # the one step that is not a script
     for step in steps():
         assert step.get("shell") == "bash", step["id"]
         assert isinstance(step.get("run"), str) and step["run"].strip(), step["id"]
+
+
+def test_the_install_is_cached_keyed_on_the_actions_pyproject() -> None:
+    every = {step["id"]: step for step in action()["runs"]["steps"]}
+    cache = every["cache"]
+    assert cache["uses"] == "actions/cache@v4"
+    assert cache["with"] == {
+        "path": "${{ steps.cache-key.outputs.venv }}",
+        "key": "${{ steps.cache-key.outputs.key }}",
+    }
+    key = every["cache-key"]
+    assert '"$PMSYNC_ACTION_PATH/pyproject.toml"' in key["run"] and "sha256sum" in key["run"]
+    assert key["env"] == {"PMSYNC_ACTION_PATH": "${{ github.action_path }}"}
+    # pmsync runs from the action's checkout: a cached venv never runs an older pmsync
+    assert every["run"]["env"]["PYTHONPATH"] == every["write-back"]["env"]["PYTHONPATH"] == "${{ github.action_path }}"
 
 
 def test_every_inputs_reference_names_a_declared_input() -> None:
@@ -185,7 +203,8 @@ def test_install_step_installs_from_the_action_checkout_into_runner_temp() -> No
     install = next(step for step in steps() if step["id"] == "install")
     assert install["env"]["PMSYNC_ACTION_PATH"] == "${{ github.action_path }}"
     assert '"$PMSYNC_ACTION_PATH"' in install["run"] and "pip install" in install["run"]
-    assert '"$RUNNER_TEMP/' in install["run"] and "-m venv" in install["run"]
+    assert '"$PMSYNC_VENV"' in install["run"] and "-m venv" in install["run"]
+    assert install["env"]["PMSYNC_VENV"] == "${{ steps.cache-key.outputs.venv }}"
 
 
 def test_run_scripts_are_valid_bash(tmp_path: Path) -> None:
@@ -232,7 +251,25 @@ def test_example_overdue_job_labels_and_reminds_weekly() -> None:
     assert weekly in job["if"]
     step = next(s for s in job["steps"] if s.get("uses") == ACTION_REF)
     assert step["with"]["command"] == "overdue"
-    assert step["with"]["extra-args"] == "--label --remind"
+    assert step["with"]["extra-args"] == "--label --remind --digest"  # the digest issue is kept up to date
+
+
+def test_example_syncs_when_a_postmortem_is_pushed_and_runs_either_job_by_hand() -> None:
+    data = example()
+    triggers = data[True]
+    assert triggers["push"] == {"branches": ["main"], "paths": ["postmortems/**/*.md"]}
+    job_input = triggers["workflow_dispatch"]["inputs"]["job"]
+    assert job_input["type"] == "choice" and job_input["options"] == ["sync", "overdue"]
+    sync_if, overdue_if = data["jobs"]["sync"]["if"], data["jobs"]["overdue"]["if"]
+    assert "github.event_name == 'push'" in sync_if and "inputs.job == 'sync'" in sync_if
+    assert "inputs.job == 'overdue'" in overdue_if and "push" not in overdue_if
+    overdue_step = next(s for s in data["jobs"]["overdue"]["steps"] if s.get("uses") == ACTION_REF)
+    assert overdue_step["with"]["dry-run"] == "${{ inputs.dry-run == true }}"
+
+
+def test_init_names_the_configs_paths_in_the_push_trigger() -> None:
+    text = workflow_text(paths=["docs/incidents/**/*.md", "ops/*outage*.md"])
+    assert '    paths:\n      - "docs/incidents/**/*.md"\n      - "ops/*outage*.md"\n' in text
 
 
 # --- CI and pre-commit --------------------------------------------------------------------------
@@ -260,3 +297,13 @@ def test_pre_commit_hook_runs_pmsync_check_on_markdown() -> None:
     assert hook["language"] == "python"
     assert hook["types"] == ["markdown"]
     assert {"id", "name", "entry", "language"} <= set(hook)
+
+
+def test_the_pre_commit_snippets_name_this_releases_tag() -> None:
+    """The README and .pre-commit-hooks.yaml name `rev: v<version>`, the tag a release of this
+    version carries (pre-commit fetches it), never a tag of some future version."""
+    from pmsync import __version__
+
+    for path in (ROOT / "README.md", ROOT / ".pre-commit-hooks.yaml"):
+        revs = re.findall(r"rev: (\S+)", path.read_text(encoding="utf-8"))
+        assert revs == [f"v{__version__}"], (path.name, revs)

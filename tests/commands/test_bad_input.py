@@ -203,12 +203,12 @@ def test_folder_argument_that_is_a_file_list(capsys: pytest.CaptureFixture[str])
 
 def test_deeply_nested_list() -> None:
     lines = ["# Deep", "", "## Action items", ""]
-    lines += ["  " * depth + f"- Level {depth} add alert" for depth in range(200)]
+    lines += ["  " * depth + f"- Add an alert at level {depth}" for depth in range(200)]
     pm = extract("\n".join(lines) + "\n")
-    assert titles(pm) == ["Level 0 add alert"]
+    assert titles(pm) == ["Add an alert at level 0"]
     item = pm.items[0]
     assert (item.line, item.end_line) == (5, 204)
-    assert item.text.startswith("Level 1 add alert Level 2 add alert")
+    assert item.text.startswith("Add an alert at level 1 Add an alert at level 2")
 
 
 def test_deeply_nested_quotes_and_lists_via_cli(capsys: pytest.CaptureFixture[str]) -> None:

@@ -369,7 +369,7 @@ def test_invalid_utf8_item_is_planned_with_a_warning(tmp_path: Path, capsys: pyt
 
 def test_deeply_nested_lists_and_quotes_are_planned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "pmsync.yaml", CONFIG_OK)
-    body = "".join("  " * i + f"- Level {i} add alert\n" for i in range(1000)) + ">" * 3000 + " - quoted\n"
+    body = "".join("  " * i + f"- Add an alert at level {i}\n" for i in range(1000)) + ">" * 3000 + " - quoted\n"
     write(tmp_path / "deep.md", "# Deep\n\n## Action items\n\n" + body)
     result = run(capsys, "push", "--offline", "deep.md")
     assert result.code == 0

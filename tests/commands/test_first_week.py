@@ -22,6 +22,7 @@ from tests.commands.test_push import REPO, WEBHOOK, Env, _child_env
 from tests.commands.test_push import env as env  # the fixture: a checkout and a repository in the double
 from tests.ghdouble import Fault
 from tests.helpers import run_cli
+from tests.test_json_schemas import _valid as valid
 
 IMPORTED = "2024-03-01-cache-stampede.md"
 IMPORTED_TEXT = """\
@@ -41,7 +42,7 @@ IMPORTED_TEXT = """\
 
 ### Detect
 
-- Dashboard for refresh latency @lchen
+- Add a dashboard for refresh latency @lchen
 """
 
 
@@ -59,6 +60,19 @@ def report(env: Env, *args: str) -> dict[str, Any]:
     return overall
 
 
+def backlog_from_the_document(env: Env, *args: str) -> None:
+    """The backlog chart counts the done items from the incident to the document's days,
+    never to the import day (after the `--today` of the report, so they would stay open)."""
+    run = run_cli(env.capsys, "report", "--format", "json", "--today", "2024-06-01", *args)
+    assert run.code == 0, run.err
+    days = {day: (open_, late) for day, open_, late in json.loads(run.out)["backlog"]}
+    assert max(days) == "2024-06-01"
+    assert days["2024-03-04"][0] - days["2024-03-05"][0] == 1  # jitter, done 2024-03-05
+    assert days["2024-03-14"][0] - days["2024-03-15"][0] == 1  # alert, done 2024-03-15
+    assert days["2024-03-14"][1] - days["2024-03-15"][1] == 1  # ... overdue from 03-09 until then
+    assert days["2024-03-01"][0] - days["2024-06-01"][0] == 2  # only the two done items left it
+
+
 # -- 1. importing postmortems that already record finished work --------------------------------
 
 
@@ -69,8 +83,8 @@ def test_done_items_are_not_filed_by_default_and_report_uses_the_document_dates(
     assert re.search(r"skip\s+'Add jitter to cache expiry.*\(done in document\)", run.out), run.out
     assert re.search(r"skip\s+'Alert on cache hit rate.*\(done in document\)", run.out), run.out
     assert sorted(issue.title for issue in env.issues()) == [
+        "Add a dashboard for refresh latency",
         "Cap concurrent refreshes per key",
-        "Dashboard for refresh latency",
         "Write a runbook for cache warmup",
     ]
     text = env.read(IMPORTED).decode()
@@ -80,6 +94,8 @@ def test_done_items_are_not_filed_by_default_and_report_uses_the_document_dates(
     figures = report(env)
     assert (figures["done"], figures["percent_done_in_time"], figures["median_days_to_close"]) == (2, 50.0, 9.0)
     assert report(env, "--offline")["median_days_to_close"] == 9.0
+    backlog_from_the_document(env)
+    backlog_from_the_document(env, "--offline")
 
 
 def test_file_done_files_them_closed_unassigned_unmentioned_and_dated_from_the_document(env: Env) -> None:
@@ -100,6 +116,7 @@ def test_file_done_files_them_closed_unassigned_unmentioned_and_dated_from_the_d
     assert re.search(r"✅ 2024-03-15 · \[#\d+\]\([^)]+\) · done 2024-03-15\n", text), text
     figures = report(env)
     assert (figures["done"], figures["percent_done_in_time"], figures["median_days_to_close"]) == (2, 50.0, 9.0)
+    backlog_from_the_document(env)  # filed closed on the import day, charted by the document's days
 
     # The next sync keeps them as they are: no assignee, no body written after all.
     env.double.reset_log()
@@ -205,7 +222,7 @@ def test_prevent_and_detect_group_headings_set_kind_labels(env: Env) -> None:
     imported(env)
     assert env.push().code == 0
     assert "kind:prevent" in env.titled("Cap concurrent refreshes per key").labels
-    assert "kind:detect" in env.titled("Dashboard for refresh latency").labels
+    assert "kind:detect" in env.titled("Add a dashboard for refresh latency").labels
     assert not [label for label in env.titled("Write a runbook").labels if label.startswith("kind:")]
 
 
@@ -244,8 +261,16 @@ def test_a_conflict_is_reported_in_text_json_and_annotations_with_how_to_resolve
     assert f"`pmsync sync --take document {path}:13`" in lines[1] and "--take github" in lines[1]
 
     data = json.loads(run_cli(env.capsys, "sync", "--format", "json").out)
+    valid("sync", data)  # conflicts as objects, and the pull's conflict_details, are in the schema
     assert [(c["number"], c["line"]) for c in data["conflicts"]] == [(closed, 9), (titled, 13)]
     assert all("pmsync sync --take" in c["resolve"] for c in data["conflicts"])
+    pushed = json.loads(run_cli(env.capsys, "push", "--format", "json").out)
+    valid("push", pushed)
+    assert [(c["number"], c["line"]) for c in pushed["conflicts"]] == [(closed, 9), (titled, 13)]
+    pulled = json.loads(run_cli(env.capsys, "pull", "--format", "json").out)
+    valid("pull", pulled)
+    assert [(c["number"], c["path"]) for c in pulled["conflict_details"]] == [(closed, path)]
+    assert pulled["conflicts"] == [f"{path}:9: {pulled['conflict_details'][0]['message']}"]
 
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     annotated = run_cli(env.capsys, "sync")
@@ -326,7 +351,7 @@ def test_pmsyncs_own_spans_are_not_uncommitted_changes(env: Env) -> None:
 def test_uncommitted_postmortem_edits_are_refused_unless_allowed(env: Env, command: str) -> None:
     committed(env)
     assert env.push().code == 0
-    env.replace(IMPORTED, "Dashboard for refresh latency", "Dashboard for refresh latency per region")
+    env.replace(IMPORTED, "Add a dashboard for refresh latency", "Add a dashboard for refresh latency per region")
     env.double.reset_log()
     run = run_cli(env.capsys, command)
     assert (run.code, run.out) == (2, "")
@@ -337,7 +362,7 @@ def test_uncommitted_postmortem_edits_are_refused_unless_allowed(env: Env, comma
     assert env.double.requests == []  # nothing sent
     allowed = run_cli(env.capsys, command, "--allow-dirty")
     assert allowed.code == 0, allowed.err
-    assert env.titled("Dashboard for refresh latency per region")
+    assert env.titled("Add a dashboard for refresh latency per region")
 
     # A box ticked by a person (its span still says open) is their edit, not pmsync's.
     git(env, "commit", "--quiet", "-am", "Links and the edit")
@@ -444,10 +469,10 @@ def test_on_a_terminal_push_asks_first_and_no_writes_nothing(env: Env) -> None:
     code, terminal = on_a_terminal(env, "push", answer=b"y\n")
     assert code == 0, terminal
     assert len(env.issues()) == 3
-    env.replace(IMPORTED, "Dashboard for refresh latency", "Dashboard for refresh latency per region")
+    env.replace(IMPORTED, "Add a dashboard for refresh latency", "Add a dashboard for refresh latency per region")
     code, terminal = on_a_terminal(env, "sync", "--yes", answer=None)  # --yes: no question
     assert code == 0 and "[y/N]" not in terminal, terminal
-    assert env.titled("Dashboard for refresh latency per region")
+    assert env.titled("Add a dashboard for refresh latency per region")
 
 
 def test_without_a_terminal_there_is_no_question(env: Env) -> None:
@@ -488,15 +513,15 @@ def test_an_interrupt_says_what_was_already_done(env: Env) -> None:
 def test_orphans_are_listed_once_with_title_document_and_the_command_that_closes_them(env: Env) -> None:
     imported(env)
     assert env.push().code == 0
-    number = env.titled("Dashboard for refresh latency").number
+    number = env.titled("Add a dashboard for refresh latency").number
     lines = env.read(IMPORTED).decode().splitlines(keepends=True)
-    env.write(IMPORTED, "".join(line for line in lines if "Dashboard for refresh" not in line).encode())
+    env.write(IMPORTED, "".join(line for line in lines if "Add a dashboard for refresh" not in line).encode())
 
     run = env.push()
     assert run.code == 0, run.err
     orphan_lines = [line for line in run.out_lines if f"#{number}" in line]
     assert len(orphan_lines) == 1, run.out
-    assert re.search(rf"orphan\s+#{number} 'Dashboard for refresh latency'", orphan_lines[0])
+    assert re.search(rf"orphan\s+#{number} 'Add a dashboard for refresh latency'", orphan_lines[0])
     assert f"its item is no longer in postmortems/{IMPORTED}" in orphan_lines[0]
     assert "None" not in run.out
     assert (
@@ -504,13 +529,20 @@ def test_orphans_are_listed_once_with_title_document_and_the_command_that_closes
         "with `pmsync sync --close-orphans`, or put the items back"
     ) in run.err_lines
     _, data = env.push_json()
+    valid("push", data)
     (orphan,) = [a for a in data["actions"] if a["kind"] == "orphan"]
     assert (orphan["number"], orphan["title"], orphan["path"]) == (
         number,
-        "Dashboard for refresh latency",
+        "Add a dashboard for refresh latency",
         f"postmortems/{IMPORTED}",
     )
 
+    planned = run_cli(env.capsys, "sync", "--dry-run", "--close-orphans", "--format", "json")
+    assert planned.code == 0, planned.err
+    data = json.loads(planned.out)
+    valid("sync", data)
+    (closing,) = [a for a in data["actions"] if a["kind"] == "close_orphan"]
+    assert (closing["number"], closing["title"]) == (number, "Add a dashboard for refresh latency")
     closed = run_cli(env.capsys, "sync", "--close-orphans")
     assert closed.code == 0, closed.err
     assert (env.issue(number).state, env.issue(number).state_reason) == ("closed", "not_planned")

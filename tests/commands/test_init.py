@@ -64,7 +64,8 @@ def test_init_writes_a_config_and_workflow_that_work(repo: Path, capsys: pytest.
     assert data["paths"] == ["docs/postmortems/**/*.md"]
     assert data["exclude"] == ["docs/postmortems/README.md", "docs/postmortems/template.md"]
     assert load_config(config_file).repository == "acme/ops"  # valid against pmsync's schema
-    assert workflow.read_text(encoding="utf-8") == workflow_text()
+    # the push trigger watches the postmortems the config reads
+    assert workflow.read_text(encoding="utf-8") == workflow_text(paths=["docs/postmortems/**/*.md"])
     assert f"uses: {ACTION_REF}" in workflow.read_text(encoding="utf-8")
     assert "wrote pmsync.yaml: repository acme/ops, paths docs/postmortems/**/*.md" in run.out
     assert "wrote .github/workflows/pmsync.yml" in run.out

@@ -41,7 +41,11 @@ EKS = "003_dfds-bad-eks-ami.md"  # indented sub-bullets
 KEYBASE = "013_chia-keybase-perms-crlf.md"  # CRLF, plain lines under a heading
 LEAP = "060_2i2c-leap-outage-mixed-tasks.md"  # [ ] and [x] task items
 CLOUDFLARE = "062_learningequality-cloudflare-owner-checklist.md"
-DUST = "012_chia-dust-storm-crlf.md"  # CRLF, two items in one paragraph line
+SHARED_LINE = "2024-03-02-queue-stall.md"  # CRLF, two items in one paragraph line
+SHARED_LINE_TEXT = (
+    "# Queue stall\r\n\r\nOn 2024-03-02 the consumer stalled for an hour.\r\n\r\n## Action items\r\n\r\n"
+    "We will add a retry limit to the consumer. We will also page on queue depth above 10,000.\r\n"
+)
 SRE_TABLE = "sre-style-table.md"  # written below: a Type column (kind labels), DONE/TODO status
 
 ALL_DOCS = (WEBHOOK, SEARCH, CONFIG, LOCKOUTS, EKS, KEYBASE, LEAP, CLOUDFLARE, SRE_TABLE)
@@ -95,6 +99,8 @@ SPAN = re.compile(
 def source(name: str) -> bytes:
     if name == SRE_TABLE:
         return SRE_TABLE_TEXT.encode()
+    if name == SHARED_LINE:
+        return SHARED_LINE_TEXT.encode()
     for folder in (CORPUS, EXAMPLES):
         if (folder / name).is_file():
             return (folder / name).read_bytes()
@@ -365,8 +371,7 @@ def test_noop_push_with_an_unassignable_owner_reads_no_more(env: Env) -> None:
 
 
 def test_items_sharing_one_line_each_keep_their_own_issue(env: Env) -> None:
-    # The Chia dust storm postmortem has two action sentences in one paragraph line.
-    env.setup(DUST)
+    env.setup(SHARED_LINE)
     before = env.scan()[0]["items"]
     assert len(before) == 2 and before[0]["line"] == before[1]["line"]
     assert env.push().code == 0

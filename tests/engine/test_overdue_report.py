@@ -88,8 +88,10 @@ def test_no_deadline_without_severity_or_date() -> None:
 def test_overdue_offline_table_sorted_by_lateness(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["overdue", "--offline", "--today", "2024-04-01", "--within", "7"]) == 0
     out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if "d late" in line]
-    assert [line.split("d late")[0].strip() for line in lines] == ["24", "22", "17", "1"]
+    overdue = out.split("\n\n")[0].splitlines()
+    assert overdue[1].split() == ["LATE", "ISSUE", "OWNER", "DUE", "ITEM", "WHERE"]
+    lines = overdue[2:]
+    assert [line.split()[0] for line in lines] == ["24d", "22d", "17d", "1d"]
     assert "Add a canary" in lines[0] and "Rotate the signing keys" in lines[1]
     assert "Document the failover" in lines[3]
     assert "Overdue on 2024-04-01: 4 of 5 open items" in out
@@ -204,10 +206,17 @@ def test_digest_issue_edited_in_place(
     assert len(digests) == 1
     body = digests[0].body
     assert "### @alice" in body and "## By incident" in body and "**Payment outage**: 4 overdue" in body
+    # the backlog drawn as a Mermaid chart, which GitHub renders in the issue
+    assert "<!-- pmsync:chart -->\n```mermaid\n" in body and "xychart-beta" in body
+    assert body.count("    line [") == 2  # open, overdue
+    github_double.reset_log()
+    assert main(["overdue", "--today", "2024-04-02", "--digest"]) == 0  # a day on, nothing else changed
+    assert github_double.writes() == []  # the chart alone does not rewrite the digest every day
     github_double.close_issue(REPO, 1, reason="completed")
     assert main(["overdue", "--today", "2024-04-01", "--digest"]) == 0
     digests = [i for i in github_double.issues(REPO) if i.title == "Overdue postmortem action items"]
     assert len(digests) == 1 and "**Payment outage**: 3 overdue" in digests[0].body
+    assert "<!-- pmsync:chart -->" in digests[0].body
     # The digest is not an action item: push leaves it alone.
     github_double.reset_log()
     assert main(["push"]) == 0
@@ -246,10 +255,10 @@ def test_report_by_hand_computed_values(
     assert overall["missing_owner"] == 0 and overall["missing_due"] == 0
     assert data["without_items"] == ["postmortems/empty.md"]
     assert [i["id"] for i in data["incidents"]] == ["payments"]
-    backlog = dict(data["backlog"])
+    backlog = {day: open_items for day, open_items, _ in data["backlog"]}
     assert backlog["2024-03-02"] == 5 and backlog["2024-03-09"] == 4 and backlog["2024-03-22"] == 2
     svg = (workspace / "backlog.svg").read_text(encoding="utf-8")
-    assert svg.startswith("<svg") and "<path d=" in svg
+    assert svg.startswith("<svg") and 'class="series open"' in svg and 'class="series overdue"' in svg
 
 
 def test_report_since_filters_incidents(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
