@@ -208,17 +208,21 @@ class GitHubTracker:
                 raise  # a label already gone is what was wanted
 
 
+_WRITES = frozenset({"POST", "PATCH"})  # urllib3 retries neither by default: every other verb is retried
+
+
 class _Retry(GithubRetry):
-    """GitHub's retries, except that a create (POST) is never sent twice after a
-    server error or a lost answer: it may have been applied, and a second one
-    would file a duplicate. The next run finds such an issue by its marker.
-    Rate-limit refusals (403/429) are safe to retry: nothing was applied."""
+    """GitHub's retries for every request kind, except that a write (POST, PATCH)
+    is never sent twice after a server error or a lost answer: it may have been
+    applied, and a second create would file a duplicate (the next run finds such
+    an issue by its marker). Rate-limit refusals (403 with Retry-After or a rate
+    limit message, 429) are retried for writes too: nothing was applied."""
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
+        if method.upper() in _WRITES:
             return status_code in (403, 429) and bool(self.total)
         return bool(super().is_retry(method, status_code, has_retry_after))
 
     def _is_method_retryable(self, method: str) -> bool:
-        # urllib3 asks this for read errors and timeouts too: a POST is not retried then.
-        return method.upper() != "POST" and bool(super()._is_method_retryable(method))
+        # urllib3 asks this for read errors and timeouts too: a write is not retried then.
+        return method.upper() not in _WRITES and bool(super()._is_method_retryable(method))
