@@ -110,10 +110,10 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
     _check_label_not_lost(documents, issues, conn.repo, config.labels.managed)
     assignable = run.tracker.assignable() if needs_assignable(documents, index, conn.repo) else None
     plan = build_plan(documents, index, _settings(config, conn, options, whole_scope), assignable=assignable)
-    if plan.labels and issues:
+    if plan.labels and (issues or plan.write_count > config.push.write_budget):
         # Labels not seen on any managed issue may still exist (an earlier run made
         # them before stopping at its write budget): one read saves a write per label.
-        # A first run (no managed issue yet) skips the read: a 422 "already exists" is harmless.
+        # A first run that fits its budget skips the read: a 422 "already exists" is harmless.
         existing = {name.lower() for name in run.tracker.labels()}
         plan = replace(plan, labels=tuple(label for label in plan.labels if label.name.lower() not in existing))
     result = PushResult(
