@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -103,6 +104,11 @@ class GitHubTracker:
             )
         if status == 410:
             return RemoteError(f"{verb} {url}: the issue was deleted on GitHub", "remove its link from the document")
+        if status == 404 and re.search(r"/issues/\d+(/[a-z_]+)?$", url.split("?")[0]):
+            return RemoteError(
+                f"{verb} {url}: the issue is gone (deleted, or the token can no longer see it)",
+                "remove its link from the document to file the item again",
+            )
         if status == 404 and url.rstrip("/") == self._path():
             return ConfigError(
                 f"repository {repo} not found, or the token cannot see it",
