@@ -72,6 +72,7 @@ class Applier:
         document_link: Callable[[str], str | None],
         progress: Progress | None = None,
         budget: int | None = None,
+        spent: int = 0,
     ) -> None:
         self.tracker = tracker
         self.plan = plan
@@ -80,6 +81,7 @@ class Applier:
         self.document_link = document_link
         self.progress = progress
         self.budget = budget
+        self.spent = spent  # writes of the budget the run made outside the plan (the lease's)
         self.result = Applied()
         self.milestones: dict[str, int] = {}
         self.parents: dict[str, int] = {}
@@ -102,7 +104,7 @@ class Applier:
                     self._record_span(action, None)
                     continue
                 labels = self._labels_needed(action.write.labels if action.write else None)
-                if self.budget is not None and self._done + len(labels) + 1 > self.budget:
+                if self.budget is not None and self.spent + self._done + len(labels) + 1 > self.budget:
                     # Past the run's write budget: stop cleanly. Everything done so far
                     # is linked in the documents, so the next run continues from here.
                     left = self._total - self._done
@@ -115,7 +117,7 @@ class Applier:
             else:
                 # Labels no write needed (on issues that did not change): still made, within the budget.
                 unused = list(self._pending.values())
-                room = len(unused) if self.budget is None else max(0, self.budget - self._done)
+                room = len(unused) if self.budget is None else max(0, self.budget - self.spent - self._done)
                 self._create_labels(unused[:room])
         except AuthError as err:
             self.result.stopped = err.message

@@ -179,6 +179,23 @@ class GitHubTracker:
             raise
         return True
 
+    def label_description(self, name: str) -> str | None:
+        """A label's description; None when there is no such label."""
+        try:
+            data = self._call("GET", self._path(f"/labels/{quote(name, safe='')}"))
+        except RemoteError as err:
+            if " 404 " in str(err):
+                return None
+            raise
+        return str(data.get("description") or "")
+
+    def delete_label(self, name: str) -> None:
+        try:
+            self._call("DELETE", self._path(f"/labels/{quote(name, safe='')}"))
+        except RemoteError as err:
+            if " 404 " not in str(err):
+                raise  # a label already gone is what was wanted
+
     def labels(self) -> frozenset[str]:
         return frozenset(str(label["name"]) for label in self._pages(self._path("/labels"), {"per_page": 100}))
 

@@ -362,3 +362,54 @@ def test_item_edited_after_a_crash_keeps_its_issue(env: Env) -> None:
     assert env.run("push").code == 0
     assert len(env.issues()) == 3, "the edited item got a second issue"
     assert all(issue.state == "open" for issue in env.issues())
+
+
+# -- 3. the lease: only a run about to file takes it; a lease left behind expires --------------------
+
+
+def test_no_op_run_takes_no_lease_and_costs_two_requests(env: Env) -> None:
+    env.setup({"payments.md": PAYMENTS.encode()})
+    assert env.run("push").code == 0
+    assert [r.method for r in env.double.calls("issues/create-label") if "lease" in str(r.body)] == ["POST"]
+    assert env.double.repo(REPO).label("pmsync:lease") is None, "the lease was not given back"
+    env.double.reset_log()
+    assert env.run("push").code == 0
+    assert len(env.double.requests) == 2, [(r.method, r.path) for r in env.double.requests]
+
+
+def test_lease_left_by_a_dead_run_is_taken_over_once_expired(env: Env) -> None:
+    env.setup({"payments.md": PAYMENTS.encode()})
+    env.double.add_label(
+        REPO, "pmsync:lease", description="pmsync: a run is filing issues; expires 2001-01-01T00:00:00Z"
+    )
+    assert env.run("push").code == 0
+    assert len(env.issues()) == 3
+    assert env.double.repo(REPO).label("pmsync:lease") is None
+
+
+def test_lease_held_by_another_run_is_waited_for_then_refused_in_one_line(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pmsync.engine.lease import Lease
+
+    env.setup({"payments.md": PAYMENTS.encode()})
+    env.double.add_label(
+        REPO, "pmsync:lease", description="pmsync: a run is filing issues; expires 2999-01-01T00:00:00Z"
+    )
+    monkeypatch.setattr(Lease.__init__, "__kwdefaults__", {**Lease.__init__.__kwdefaults__, "wait": 0.3, "poll": 0.1})
+    run = env.run("push")
+    assert run.code == 1
+    assert "another pmsync run is filing issues" in run.err, run.err
+    assert env.issues() == []
+    assert env.double.repo(REPO).label("pmsync:lease") is not None, "another run's lease was taken away"
+
+
+def test_lease_taken_by_a_run_of_this_checkout_that_died_is_taken_over_at_once(env: Env) -> None:
+    """Runs in one checkout take turns under its lock, so a lease naming this checkout is a dead run's."""
+    env.setup({"payments.md": PAYMENTS.encode()})
+    env.double.inject(Fault(drop=True, after=True), match="issues/create-label")  # the lease is taken, the answer lost
+    assert env.run("push").code != 0
+    assert env.double.repo(REPO).label("pmsync:lease") is not None
+    assert env.run("push").code == 0
+    assert len(env.issues()) == 3
+    assert env.double.repo(REPO).label("pmsync:lease") is None
