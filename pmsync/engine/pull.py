@@ -10,13 +10,14 @@ and neither side is touched.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pmsync.documents.writeback import BoxEdit, Edit, SpanEdit
 from pmsync.engine.plan import document_state, owner_login, remote_state
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import RemoteIssue
-from pmsync.links import STATUS_TABLE_END, STATUS_TABLE_START, Status, md_cell
+from pmsync.links import STATUS_TABLE_END, STATUS_TABLE_START, Status, md_cell, strip_spans
 from pmsync.model import IssueState, Item, Postmortem
 
 
@@ -69,6 +70,20 @@ def _state_to_show(item: Item, issue: RemoteIssue) -> tuple[IssueState | None, b
     return None, True
 
 
+_DONE_WORDS = re.compile(
+    r"\b(?:done|closed|completed?|fixed|resolved|finished|won'?t do|wontfix|dropped|cancell?ed)\b|[\u2705\u2714]",
+    re.IGNORECASE,
+)
+
+
+def _row_says_done(item: Item, lines: list[str]) -> bool:
+    """Whether a table row marks itself done outside pmsync's span (a status cell)."""
+    if item.cell is None or not 0 < item.line <= len(lines):
+        return False
+    row, _ = strip_spans(lines[item.line - 1])
+    return bool(_DONE_WORDS.search(row))
+
+
 def plan_document(
     pm: Postmortem,
     repo_path: str,
@@ -88,6 +103,15 @@ def plan_document(
             update.conflicts.append(
                 f"{pm.path}:{item.line}: #{issue.number} is {remote_state(issue).replace('_', ' ')} on GitHub "
                 f"but the document says {document_state(item).replace('_', ' ')}; both changed, left as they are"
+            )
+            continue
+        if state == "open" and document_state(item) != "open" and _row_says_done(item, lines):
+            # Reopened on GitHub, but the row's own status cell (which pmsync does not
+            # write) still says done: recording "open" in the span beside it would make
+            # the next sync read the stale cell as a fresh "done" and close the issue again.
+            update.conflicts.append(
+                f"{pm.path}:{item.line}: #{issue.number} was reopened on GitHub but the row's status cell "
+                "says done; left as it is (change the cell to bring the reopen in)"
             )
             continue
         shown = state if state is not None else item.agreed_state
