@@ -166,8 +166,13 @@ def first_push(items: int, incidents: int) -> bool:
         ok = check(f"creates == {items}", creates == items)
         ok &= check(f"closes right after create == done items ({done})", closes == done)
         settle = math.ceil(items / 100)
-        ok &= check(f"listing pages == 1 + ceil({items}/100) (the settling listing)", pages == 1 + settle)
-        ok &= check(f"label creates == planned labels ({len(result.plan.labels)})", labels == len(result.plan.labels))
+        ok &= check(
+            f"listing pages == 2 + ceil({items}/100) (the lease's and the settling listings)", pages == 2 + settle
+        )
+        ok &= check(
+            f"label creates == planned labels ({len(result.plan.labels)}) + the lease",
+            labels == len(result.plan.labels) + 1,
+        )
         ok &= check(f"documents written == {incidents}", len(result.written) == incidents)
 
         result, seconds = run_push(double, root)

@@ -8,6 +8,7 @@ error names the file, the key and the valid choices.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -113,13 +114,53 @@ class Config:
 
 
 class _ConfigLoader(yaml.SafeLoader):
-    """YAML without aliases: a few nested `*name` references can expand to gigabytes."""
+    """YAML without aliases (a few nested `*name` references can expand to
+    gigabytes), without duplicate keys (the last one would win silently) and
+    without numbers too long to be a setting (Python refuses to convert them)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in pmsync.yaml", mark)
         return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key is not None and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key '{key}' (first on line {seen[key]})", key_node.start_mark
+                    )
+                if key is not None:
+                    seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits > _MAX_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of {digits} digits is not a setting", node.start_mark
+            )
+        return super().construct_yaml_int(node)
+
+
+_MAX_DIGITS = 18
+_ConfigLoader.add_constructor("tag:yaml.org,2002:int", _ConfigLoader.construct_yaml_int)
+
+
+def _not_finite(data: Any, path: tuple[str, ...] = ()) -> str | None:
+    """The key of the first value that is not a finite number (`.inf`, `.nan`), if any:
+    the schema's ranges cannot refuse NaN, which compares false with every bound."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return ".".join(path) or "(top level)"
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _not_finite(value, (*path, str(key)))
+        if found is not None:
+            return found
+    return None
 
 
 def find_config(start: Path) -> Path | None:
@@ -154,6 +195,11 @@ def _describe(error: jsonschema.ValidationError) -> tuple[str, str | None]:
     if error.validator == "enum":
         choices = error.validator_value if isinstance(error.validator_value, list) else []
         return f"'{key}' is {error.instance!r}", "valid choices: " + ", ".join(map(str, choices))
+    if error.validator == "pattern" and key == "labels.managed":
+        return (
+            f"'labels.managed' is {error.instance!r}: a label name with a comma cannot be listed",
+            "GitHub's issue listing splits `labels=` on commas; choose a name without one",
+        )
     if error.validator == "type":
         return f"'{key}' must be {error.validator_value}, not {type(error.instance).__name__}", None
     return f"'{key}': {error.message}", None
@@ -198,6 +244,9 @@ def load_config(path: Path | None, *, cwd: Path | None = None) -> Config:
         raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
     if data is None:
         data = {}
+    infinite = _not_finite(data)
+    if infinite is not None:
+        raise ConfigError(f"{path}: '{infinite}' must be a finite number")
     import jsonschema  # here, not at the top: a run without a config file does not pay for it
 
     validator = jsonschema.Draft202012Validator(schema())

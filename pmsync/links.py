@@ -110,5 +110,6 @@ def blank_status_tables(text: str) -> str:
 
 
 def md_cell(text: str) -> str:
-    """Text made safe for one Markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|")
+    """Text made safe for one Markdown table cell: one line, no column break, and no
+    HTML (a title holding "<!-- /pmsync:status -->" must not close a status table)."""
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pmsync.links import Status, find_spans, render, strip_spans
+from pmsync.links import Status, find_spans, md_cell, render, strip_spans
 
 URL = "https://github.com/acme/pm/issues/123"
 DAY = dt.date(2024, 5, 3)
@@ -105,3 +105,7 @@ def test_render_find_strip_round_trip(
     assert span.date == (date if state not in (None, "open") else None)
     assert span.assignee == assignee
     assert strip_spans(line) == (f"- {before.rstrip()}", {0: span})
+
+
+def test_md_cell_keeps_a_title_from_closing_a_status_table() -> None:
+    assert md_cell("Add <!-- /pmsync:status --> a | b\nc") == "Add &lt;!-- /pmsync:status --> a \\| b c"

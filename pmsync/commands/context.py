@@ -14,7 +14,7 @@ from pmsync.config import Config
 from pmsync.documents import checkout
 from pmsync.documents.save import Written, repo_path
 from pmsync.documents.scan import ScanResult, remember, scan
-from pmsync.errors import ConfigError, UsageError
+from pmsync.errors import AuthError, ConfigError, UsageError
 from pmsync.github.issues import (
     DEFAULT_API_URL,
     DEFAULT_SERVER_URL,
@@ -30,6 +30,8 @@ from pmsync.model import Diagnostic, Postmortem
 
 OFFLINE_REPO = "OWNER/REPO"
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII: an HTTP header carries nothing else
+_API_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s?#]*)?")
 TrackerFactory = Callable[[Connection], Tracker]
 
 
@@ -44,10 +46,22 @@ def connection(config: Config, environ: Mapping[str, str], *, need_token: bool =
         source = "`repository` in pmsync.yaml" if config.repository else "GITHUB_REPOSITORY"
         raise ConfigError(f"repository '{repo}' ({source}) is not of the form owner/name")
     token = find_token(dict(environ)) if need_token else None
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise AuthError(
+            "the GitHub token holds characters no token has (a space, a line break or a non-ASCII character)",
+            "copy the token again into GITHUB_TOKEN (or GH_TOKEN), with nothing around it",
+        )
+    api_url = config.api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    if need_token and not _API_URL.fullmatch(api_url):
+        source = "`api_url` in pmsync.yaml" if config.api_url else "GITHUB_API_URL"
+        raise ConfigError(
+            f"API URL '{api_url}' ({source}) is not an http(s) URL",
+            "use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server",
+        )
     return Connection(
         repo=repo,
         token=token,
-        api_url=config.api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        api_url=api_url,
         server_url=environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL,
         write_delay=config.push.write_delay,
     )

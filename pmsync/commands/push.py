@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -11,6 +14,7 @@ from pmsync.documents.files import Lock
 from pmsync.documents.save import Written, save_edits
 from pmsync.engine.apply import Applied, Applier, Progress
 from pmsync.engine.deadlines import with_deadlines
+from pmsync.engine.lease import LEASE_WRITES, Lease, lease_label
 from pmsync.engine.plan import (
     Conflict,
     Document,
@@ -25,6 +29,7 @@ from pmsync.errors import Cancelled, Interrupted, PmsyncError, RemoteError
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import Connection, RemoteIssue
 from pmsync.github.snapshot import settle_snapshot
+from pmsync.github.state import Snapshot
 from pmsync.model import Diagnostic, Postmortem
 
 
@@ -132,41 +137,95 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
         raise RemoteError(f"{conn.repo} is archived and read-only", "unarchive it, or set `repository:` to another")
     snapshot = run.snapshot
     issues = snapshot.issues
-    index = IssueIndex.of(issues)
     _check_label_not_lost(documents, issues, conn.repo, config.labels.managed)
-    assignable = run.tracker.assignable() if needs_assignable(documents, index, conn.repo) else None
-    plan = build_plan(documents, index, _settings(config, conn, options, whole_scope), assignable=assignable)
-    if plan.labels and issues:
-        # Labels not seen on any managed issue may still exist (an earlier run made
-        # them before stopping at its write budget): one read saves a write per label.
-        # A first run (no managed issue yet) skips the read: a 422 "already exists" is harmless.
-        existing = {name.lower() for name in run.tracker.labels()}
-        plan = replace(plan, labels=tuple(label for label in plan.labels if label.name.lower() not in existing))
+    settings = _settings(config, conn, options, whole_scope)
+    plan = _plan(run, documents, issues, settings)
     result = PushResult(
         conn.repo, plan, run.diagnostics, issues=issues, html_url=info.html_url, scanned=run.postmortems
     )
     if options.dry_run:
         return result
-    if options.confirm is not None and plan.write_count:
-        if not options.confirm(plan, conn.repo):
-            raise Cancelled("cancelled: nothing was written")
-    else:
-        _check_caps(plan, config, options)
+    # A person at a terminal answers before anything is written, the lease included:
+    # "no" leaves GitHub untouched. Their answer stands in for the caps.
+    _confirm(plan, conn.repo, config, options)
+    try:
+        if not plan.creates:
+            _apply(run, result, snapshot, progress)
+            return result
+        # About to file issues: hold the lease so no other runner files the same items,
+        # then plan again against what changed on GitHub since this run started.
+        with Lease(run.tracker, lease_label(config.labels.managed), _checkout_id(config)):
+            seen = {i.number: i.updated_at for i in issues}
+            fresh = {i.number: i for i in run.tracker.list_issues(config.labels.managed, since=info.server_time)}
+            if any(seen.get(number) != issue.updated_at for number, issue in fresh.items()):
+                issues = [fresh.pop(i.number, i) for i in issues] + list(fresh.values())
+                result.issues = issues
+                result.plan = _plan(run, documents, issues, settings)
+                if options.confirm is None or _grew(result.plan, plan):
+                    # A person who said yes is asked again only when the plan grew while this run waited.
+                    _confirm(result.plan, conn.repo, config, options, again=True)
+            _apply(run, result, snapshot, progress, reserved=LEASE_WRITES)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted: " + done_so_far(result)) from None
+    return result
 
+
+def _confirm(plan: Plan, repo: str, config: Config, options: PushOptions, *, again: bool = False) -> None:
+    """Ask the person at a terminal; without one, check the caps."""
+    if options.confirm is not None and plan.write_count:
+        if not options.confirm(plan, repo):
+            if again:
+                raise Cancelled("cancelled after planning again: no issue was written")
+            raise Cancelled("cancelled: nothing was written")
+        return
+    _check_caps(plan, config, options)
+
+
+def _grew(plan: Plan, confirmed: Plan) -> bool:
+    """The plan made again does more than the one a person agreed to."""
+    return (
+        plan.write_count > confirmed.write_count or plan.creates > confirmed.creates or plan.closes > confirmed.closes
+    )
+
+
+def _checkout_id(config: Config) -> str:
+    """This checkout, as the lease names its holder: runs in it take turns under its lock."""
+    where = f"{socket.gethostname()}:{os.path.realpath(config.root)}"
+    return hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def _plan(run: Run, documents: list[Document], issues: list[RemoteIssue], settings: PlanSettings) -> Plan:
+    config = run.config
+    index = IssueIndex.of(issues)
+    assignable = run.tracker.assignable() if needs_assignable(documents, index, settings.repo) else None
+    plan = build_plan(documents, index, settings, assignable=assignable)
+    if plan.labels and (issues or plan.write_count > config.push.write_budget):
+        # Labels not seen on any managed issue may still exist (an earlier run made
+        # them before stopping at its write budget): one read saves a write per label.
+        # A first run that fits its budget skips the read: a 422 "already exists" is harmless.
+        existing = {name.lower() for name in run.tracker.labels()}
+        plan = replace(plan, labels=tuple(label for label in plan.labels if label.name.lower() not in existing))
+    return plan
+
+
+def _apply(run: Run, result: PushResult, snapshot: Snapshot, progress: Progress | None, reserved: int = 0) -> None:
+    """Apply the plan within the write budget, of which the run spends `reserved` on the lease."""
+    config = run.config
+    conn = run.connection
+    info = run.info
+    issues = result.issues
     applier = Applier(
         run.tracker,
-        plan,
+        result.plan,
         repo_html=info.html_url,
         managed=config.labels.managed,
         document_link=lambda path: f"{document_url(config, conn).rstrip('/')}/{path}",
         progress=progress,
         budget=config.push.write_budget,
+        spent=reserved,
     )
-    interrupted = False
     try:
         result.applied = applier.run()
-    except KeyboardInterrupt:
-        interrupted = True
     finally:
         # Whatever happened, record the links of the issues that now exist.
         applied = result.applied = result.applied or applier.result
@@ -184,9 +243,6 @@ def _push(run: Run, options: PushOptions, progress: Progress | None) -> PushResu
             outcome_unknown=bool(applied.failures) or (bool(applied.stopped) and not applied.deferred),
             run_start=info.server_time,
         )
-    if interrupted:
-        raise Interrupted("interrupted: " + done_so_far(result))
-    return result
 
 
 def done_so_far(result: PushResult) -> str:

@@ -44,8 +44,15 @@ def _walk(directory: Path) -> Iterator[Path]:
                 yield Path(current) / name
 
 
-def discover(arguments: list[str], config: Config) -> list[str]:
-    """The files named on the command line (folders expanded), else the config's globs."""
+def discover(arguments: list[str], config: Config) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The files named on the command line (folders expanded), else the config's
+    globs, each document once by its real path; and the names refused (name, code, why).
+
+    Refused: anything a glob reaches outside the config's folder (`../x`, an absolute
+    glob), and any file reached through a symlink (to the file or to a folder on its
+    way) whose real path is outside it. A folder symlink that loops back (`loop -> ..`)
+    is named once; the files seen through it are the same documents, read once.
+    """
     found: list[str] = []
     if arguments:
         for argument in arguments:
@@ -65,17 +72,50 @@ def discover(arguments: list[str], config: Config) -> list[str]:
                 if os.path.isfile(os.path.join(root, name))
             )
     unique: list[str] = []
-    seen: set[str] = set()
+    refused: list[tuple[str, str, str]] = []
+    at: dict[str, int] = {}  # real path -> its place in `unique`
+    loops: set[str] = set()
     base = "" if arguments else str(config.root)
+    top = os.path.realpath(config.root)
     for name in found:
-        # A symlink to a document (or the same file named twice) is one document. Plain
-        # os.path string work: this loop runs once per document on every command.
+        # Plain os.path string work: this loop runs once per document on every command.
         full = os.path.join(base, name)
-        real = os.path.realpath(full) if os.path.islink(full) else os.path.normpath(os.path.abspath(full))
-        if real not in seen and not is_excluded(name, config, relative_to_root=not arguments):
-            seen.add(real)
-            unique.append(name)
-    return unique
+        plain = os.path.normpath(os.path.abspath(full))
+        real = os.path.realpath(full)
+        if (real != plain or not arguments) and not _inside(real, top):
+            why = f"a symlink to {real}, outside the repository" if real != plain else "outside the config's folder"
+            refused.append((name, "outside", f"{why}; not read (check `paths:` and the links)"))
+            continue
+        if real != plain:
+            loop = _folder_loop(full)
+            if loop is not None and loop not in loops:
+                loops.add(loop)
+                shown = loop if arguments else os.path.relpath(loop, base)
+                why = f"a folder symlink that loops back (-> {os.readlink(loop)}); not followed"
+                refused.append((shown, "symlink-loop", why))
+        if is_excluded(name, config, relative_to_root=not arguments):
+            continue
+        if real in at:
+            if real == plain:
+                unique[at[real]] = name  # the document's own name, not an alias's
+            continue
+        at[real] = len(unique)
+        unique.append(name)
+    return unique, refused
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _folder_loop(full: str) -> str | None:
+    """The first folder symlink on the way to `full` that points at itself or a folder above it."""
+    parts = os.path.normpath(os.path.abspath(full)).split(os.sep)
+    for end in range(2, len(parts)):
+        prefix = os.sep.join(parts[:end])
+        if os.path.islink(prefix) and _inside(os.path.realpath(os.path.dirname(prefix)), os.path.realpath(prefix)):
+            return prefix
+    return None
 
 
 def is_excluded(name: str, config: Config, *, relative_to_root: bool) -> bool:
@@ -141,6 +181,7 @@ def write_atomic(path: Path, data: bytes, *, expected: bytes) -> None:
         raise ChangedOnDisk(f"cannot read it again: {err.strerror or err}") from None
     if current != expected:
         raise ChangedOnDisk("it changed on disk during the run")
+    path = Path(os.path.realpath(path))  # a symlinked document stays a symlink: its target is replaced
     mode = path.stat().st_mode & 0o7777
     # A run killed while saving leaves its temp file behind; runs hold the lock, so any found now is stale.
     prefix = f".{path.name}."

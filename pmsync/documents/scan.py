@@ -224,13 +224,9 @@ def scan(arguments: list[str], config: Config, *, jobs: int | None = None, use_c
     pending: list[tuple[str, bytes]] = []
     digests: dict[str, bytes] = {}
     root = None if arguments else config.root
-    order = discover(arguments, config)
+    order, refused = discover(arguments, config)
+    problems.extend(Diagnostic(path, None, "warning", code, why) for path, code, why in refused)
     for path in order:
-        if root is not None and (path.startswith("../") or path == ".."):
-            problems.append(
-                Diagnostic(path, None, "warning", "outside", "outside the config's folder; not read (check `paths:`)")
-            )
-            continue
         source = read_source(path, root)
         if source.data is None:
             problems.append(Diagnostic(path, None, "error", "unreadable", source.problem or "cannot read"))

@@ -16,7 +16,15 @@ from typing import Literal
 from pmsync.documents.writeback import Edit, SpanEdit
 from pmsync.engine.plan import Action, Parent, Plan, document_state
 from pmsync.errors import AuthError, PmsyncError, RemoteError
-from pmsync.github.content import Marker, body_content, incident_label, managed_label, parent_body, with_marker
+from pmsync.github.content import (
+    LabelSpec,
+    Marker,
+    body_content,
+    incident_label,
+    managed_label,
+    parent_body,
+    with_marker,
+)
 from pmsync.github.issues import IssueWrite, RemoteIssue, Tracker
 from pmsync.links import Status
 from pmsync.model import IssueState, Item
@@ -64,6 +72,7 @@ class Applier:
         document_link: Callable[[str], str | None],
         progress: Progress | None = None,
         budget: int | None = None,
+        spent: int = 0,
     ) -> None:
         self.tracker = tracker
         self.plan = plan
@@ -72,19 +81,21 @@ class Applier:
         self.document_link = document_link
         self.progress = progress
         self.budget = budget
+        self.spent = spent  # writes of the budget the run made outside the plan (the lease's)
         self.result = Applied()
         self.milestones: dict[str, int] = {}
         self.parents: dict[str, int] = {}
+        self._pending: dict[str, LabelSpec] = {}  # labels still to create, by name
+        self._total = 0
+        self._done = 0
 
     def run(self) -> Applied:
-        writes = [a for a in self.plan.actions if a.writes]
-        total = len(writes) + len(self.plan.labels)
-        done = 0
+        """Apply the plan. Labels are writes like any other: each is created just
+        before the first write that needs it, and counts against the budget, so a
+        run that stops at its budget has filed issues, not only labels."""
+        self._pending = {label.name: label for label in self.plan.labels}
+        self._total = sum(1 for a in self.plan.actions if a.writes) + len(self._pending)
         try:
-            for label in self.plan.labels:
-                self.tracker.create_label(label.name, label.color, label.description)
-                done += 1
-                self._tick(done, total)
             self._prepare_milestones()
             for parent in self.plan.parents:
                 self._prepare_parent(parent)
@@ -92,20 +103,39 @@ class Applier:
                 if not action.writes:
                     self._record_span(action, None)
                     continue
-                if self.budget is not None and done >= self.budget:
+                labels = self._labels_needed(action.write.labels if action.write else None)
+                if self.budget is not None and self.spent + self._done + len(labels) + 1 > self.budget:
                     # Past the run's write budget: stop cleanly. Everything done so far
                     # is linked in the documents, so the next run continues from here.
-                    left = sum(1 for a in self.plan.actions if a.writes) + len(self.plan.labels) - done
+                    left = self._total - self._done
                     self.result.stopped = f"write budget of {self.budget} reached; {left} writes left for the next run"
                     self.result.deferred = left
                     break
+                self._create_labels(labels)
                 self._apply(action)
-                done += 1
-                self._tick(done, total)
+                self._count()
+            else:
+                # Labels no write needed (on issues that did not change): still made, within the budget.
+                unused = list(self._pending.values())
+                room = len(unused) if self.budget is None else max(0, self.budget - self.spent - self._done)
+                self._create_labels(unused[:room])
         except AuthError as err:
             self.result.stopped = err.message
             raise
         return self.result
+
+    def _labels_needed(self, names: tuple[str, ...] | None) -> list[LabelSpec]:
+        return [self._pending[name] for name in names or () if name in self._pending]
+
+    def _create_labels(self, labels: list[LabelSpec]) -> None:
+        for label in labels:
+            self.tracker.create_label(label.name, label.color, label.description)
+            del self._pending[label.name]
+            self._count()
+
+    def _count(self) -> None:
+        self._done += 1
+        self._tick(self._done, self._total)
 
     def _tick(self, done: int, total: int) -> None:
         if self.progress is not None:
@@ -124,10 +154,12 @@ class Applier:
             return
         incident = parent.incident
         marker = Marker("parent", parent.repo_path, "parent", incident.id)
+        labels = (managed_label(self.managed).name, incident_label(incident).name)
+        self._create_labels(self._labels_needed(labels))
         write = IssueWrite(
             title=f"Postmortem follow-ups: {incident.title or incident.id}"[:256],
             body=with_marker(parent_body(incident, self.document_link(parent.repo_path)), marker),
-            labels=(managed_label(self.managed).name, incident_label(incident).name),
+            labels=labels,
         )
         self.parents[incident.id] = self.tracker.create_issue(write).number
 

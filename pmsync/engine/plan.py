@@ -11,6 +11,7 @@ and a change a person made on GitHub is never reverted by an unchanged document.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -294,6 +295,8 @@ class Planner:
         self.warnings: list[str] = []
         self.labels: dict[str, LabelSpec] = {}
         self.milestones: dict[str, dt.date | None] = {}
+        self._by_path: dict[str, list[int]] | None = None  # item markers' issue numbers by document
+        self._stray_cache: dict[str, dict[int, RemoteIssue]] = {}
 
     # -- desired issue content ------------------------------------------------
 
@@ -468,7 +471,48 @@ class Planner:
         marked = self.snapshot.by_identity.get((document.repo_path, item.key))
         if marked is not None and marked.number not in claimed:
             return marked
+        if ref is None:
+            return self._edited_before_linked(item, document, claimed)
         return None
+
+    def _edited_before_linked(self, item: Item, document: Document, claimed: dict[int, str]) -> RemoteIssue | None:
+        """An item with neither link nor marker match may have been edited (its key
+        changed) after its issue was filed but before the link was saved, or after a
+        crash. Its issue is then an open issue whose marker names this document and a
+        key no item has any more, linked by no item: the one with the most similar
+        title is the item's, so it keeps its issue instead of getting a second one."""
+        strays = self._strays(document)
+        title = issue_title(item)
+        best: tuple[float, int] | None = None
+        for number, issue in strays.items():
+            if number in claimed:
+                continue
+            marker = self.snapshot.markers[number]
+            was = marker.agreed.title if marker.agreed is not None else issue.title
+            score = max(_similarity(title, was), _similarity(title, issue.title))
+            if score >= _SAME_ITEM and (best is None or score > best[0]):
+                best = (score, number)
+        if best is None:
+            return None
+        return strays.pop(best[1])
+
+    def _strays(self, document: Document) -> dict[int, RemoteIssue]:
+        if document.repo_path not in self._stray_cache:
+            if self._by_path is None:
+                self._by_path = {}
+                for number, marker in self.snapshot.markers.items():
+                    self._by_path.setdefault(marker.path, []).append(number)
+            items = document.postmortem.items
+            keys = {item.key for item in items}
+            linked = {item.issue.number for item in items if item.issue is not None and item.issue.bound}
+            self._stray_cache[document.repo_path] = {
+                number: self.snapshot.by_number[number]
+                for number in self._by_path.get(document.repo_path, [])
+                if self.snapshot.markers[number].key not in keys
+                and number not in linked
+                and self.snapshot.by_number[number].state == "open"
+            }
+        return self._stray_cache[document.repo_path]
 
     def _open_copy(self, issue: RemoteIssue) -> RemoteIssue:
         """A link to an issue closed as a duplicate moves to the open copy of the same item."""
@@ -525,7 +569,10 @@ class Planner:
         """The action for an item whose issue exists: merge, refresh the marker, choose what to do."""
         marker = self.snapshot.markers.get(issue.number)
         side = resolution(self.settings.take, document.postmortem.path, item, issue.number)
-        merge = _Merge(marker.agreed if marker else None, side)
+        # An issue pmsync filed whose marker is gone had its body rewritten by a person:
+        # their text is kept (the marker goes back under it), never replaced by the
+        # document's, unless the person asked for the document's with `--take document`.
+        merge = _Merge(marker.agreed if marker else None, side, body_theirs=marker is None and _has_text(issue))
         wanted = self._wanted(item, incident, document, merge.agreed)
         fields_write = merge.fields(wanted, issue, self.settings.managed_label)
         state_write, state_change, state_conflict = _state_change(item, issue, side)
@@ -707,6 +754,7 @@ class _Merge:
 
     agreed: Agreed | None
     side: Side | None = None  # the side that wins a conflict (`sync --take`), else none does
+    body_theirs: bool = False  # no marker, so nothing agreed: a body that differs is a person's
     changes: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)  # conflicts settled by `side`
@@ -719,6 +767,12 @@ class _Merge:
         if want == have:
             return False
         last = getattr(self.agreed, name) if self.agreed is not None else None
+        if name == "body" and last is None and self.body_theirs:
+            if self.side == "document":  # rewritten on GitHub, and the person chose the document's
+                self.resolved.append(name)
+                self.changes.append(name)
+                return True
+            return False  # rewritten on GitHub: kept
         if last is None or have == last:
             self.changes.append(name)
             return True
@@ -790,6 +844,17 @@ class _Merge:
         if self.current_hash == wanted.body_hash:
             return with_marker(wanted.body, marker), None  # GitHub's body is the one pmsync would write
         return None, marker  # edited on GitHub, and only its hash is in the snapshot: fetched when applied
+
+
+_SAME_ITEM = 0.6  # title similarity at which an unlinked item is taken to be an edited one
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.casefold(), b.casefold()).ratio()
+
+
+def _has_text(issue: RemoteIssue) -> bool:
+    return bool(body_content(issue.body).strip()) if issue.body_known else issue.content_hash != content_hash("")
 
 
 def _update_kind(

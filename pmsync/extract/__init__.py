@@ -10,6 +10,7 @@ diagnostics.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -92,6 +93,13 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
     )
 
 
+_WE_COMMIT = re.compile(
+    r"^(?:[\w\s-]{0,40},\s*)?(?:we|our team|the team)\s*(?:will|shall|'ll|’ll|are going to|plan to|"
+    r"intend to|are planning to|are looking into|are also looking into)\b",
+    re.I,
+)
+
+
 def rule(candidates: Candidates, draft: Draft) -> tuple[bool, str] | None:
     """The decisions that are not the scorer's, and why: the author's override, then
     what the document states outright. None leaves the candidate to the score."""
@@ -106,6 +114,8 @@ def rule(candidates: Candidates, draft: Draft) -> tuple[bool, str] | None:
         return True, "linked to its issue"
     if draft.after_intro and draft.origin in ("entry", "label", "row"):
         return True, "announced by the intro before its list"  # "To prevent this, we will:"
+    if draft.origin == "prose" and draft.section_kind != "negative" and _WE_COMMIT.match(draft.title):
+        return True, "the authors commit to it"
     if draft.reported and draft.cue is Cue.PAST:
         return False, "reports shipped work in a list of plans"  # "Fixed the bug" (unless marked done)
     return None

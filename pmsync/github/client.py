@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -103,6 +104,12 @@ class GitHubTracker:
             )
         if status == 410:
             return RemoteError(f"{verb} {url}: the issue was deleted on GitHub", "remove its link from the document")
+        if status == 404 and re.search(r"/issues/\d+(/[a-z_]+)?$", url.split("?")[0]):
+            # One issue gone: that item's failure, not the run's.
+            return RemoteError(
+                f"{verb} {url}: the issue is gone (deleted, or the token can no longer see it)",
+                "remove its link from the document to file the item again",
+            )
         if status == 404 and self._repository_level(url):
             return ConfigError(
                 f"repository {repo} not found, or the token cannot see it",
@@ -186,6 +193,23 @@ class GitHubTracker:
             raise
         return True
 
+    def label_description(self, name: str) -> str | None:
+        """A label's description; None when there is no such label."""
+        try:
+            data = self._call("GET", self._path(f"/labels/{quote(name, safe='')}"))
+        except RemoteError as err:
+            if " 404 " in str(err):
+                return None
+            raise
+        return str(data.get("description") or "")
+
+    def delete_label(self, name: str) -> None:
+        try:
+            self._call("DELETE", self._path(f"/labels/{quote(name, safe='')}"))
+        except RemoteError as err:
+            if " 404 " not in str(err):
+                raise  # a label already gone is what was wanted
+
     def labels(self) -> frozenset[str]:
         return frozenset(str(label["name"]) for label in self._pages(self._path("/labels"), {"per_page": 100}))
 
@@ -221,17 +245,21 @@ class GitHubTracker:
                 raise  # a label already gone is what was wanted
 
 
+_WRITES = frozenset({"POST", "PATCH"})  # urllib3 retries neither by default: every other verb is retried
+
+
 class _Retry(GithubRetry):
-    """GitHub's retries, except that a create (POST) is never sent twice after a
-    server error or a lost answer: it may have been applied, and a second one
-    would file a duplicate. The next run finds such an issue by its marker.
-    Rate-limit refusals (403/429) are safe to retry: nothing was applied."""
+    """GitHub's retries for every request kind, except that a write (POST, PATCH)
+    is never sent twice after a server error or a lost answer: it may have been
+    applied, and a second create would file a duplicate (the next run finds such
+    an issue by its marker). Rate-limit refusals (403 with Retry-After or a rate
+    limit message, 429) are retried for writes too: nothing was applied."""
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
+        if method.upper() in _WRITES:
             return status_code in (403, 429) and bool(self.total)
         return bool(super().is_retry(method, status_code, has_retry_after))
 
     def _is_method_retryable(self, method: str) -> bool:
-        # urllib3 asks this for read errors and timeouts too: a POST is not retried then.
-        return method.upper() != "POST" and bool(super()._is_method_retryable(method))
+        # urllib3 asks this for read errors and timeouts too: a write is not retried then.
+        return method.upper() not in _WRITES and bool(super()._is_method_retryable(method))

@@ -148,9 +148,11 @@ def with_marker(content: str, marker: Marker) -> str:
 
 
 def sanitize(text: str, *, allow_team_mentions: bool = False) -> str:
-    """Document text made safe to copy into an issue: it cannot open or close an
-    HTML comment (and so cannot hide or forge a marker), and cannot mention a
-    whole team or everyone unless the config allows it."""
+    """The one mention filter: document text made safe to copy into an issue or a
+    comment. It cannot open or close an HTML comment (and so cannot hide or forge
+    a marker), and cannot mention a whole team or everyone unless the config allows
+    it. Bodies are filtered whole, once, so no field (owner, group, text, incident)
+    can bypass it; it leaves text it already filtered as it is."""
     text = text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
     if not allow_team_mentions:
         text = _TEAM_MENTION.sub(lambda m: f"`@{m['who']}`", text)
@@ -173,17 +175,17 @@ def issue_body(
     lines: list[str] = []
     title = " ".join(item.title.split())
     if len(title) > TITLE_LIMIT:
-        lines.append(sanitize(title, allow_team_mentions=allow_team_mentions))
+        lines.append(title)
         lines.append("")
     if item.text:
-        lines.append(sanitize(item.text, allow_team_mentions=allow_team_mentions))
+        lines.append(item.text)
         lines.append("")
     rows: list[tuple[str, str]] = []
-    name = sanitize(incident.title or incident.id, allow_team_mentions=allow_team_mentions).replace("|", "\\|")
+    name = (incident.title or incident.id).replace("|", "\\|")
     details = [d for d in (incident.date.isoformat() if incident.date else None, incident.severity) if d]
     rows.append(("Incident", name + (f" ({', '.join(details)})" if details else "")))
     if item.group:
-        rows.append(("Group", sanitize(item.group, allow_team_mentions=allow_team_mentions).replace("|", "\\|")))
+        rows.append(("Group", item.group.replace("|", "\\|")))
     if item.owner:
         rows.append(("Owner", item.owner.replace("|", "\\|")))
     if item.due:
@@ -201,7 +203,7 @@ def issue_body(
     lines.extend(f"| **{label}** | {value} |" for label, value in rows)
     lines.append("")
     lines.append("<sub>Filed by pmsync from the postmortem. Edit the item in the document to change this issue.</sub>")
-    return "\n".join(lines)
+    return sanitize("\n".join(lines), allow_team_mentions=allow_team_mentions)
 
 
 def _link_text(url: str) -> str:
@@ -213,7 +215,7 @@ def parent_body(incident: Incident, document_link: str | None) -> str:
     if document_link:
         lines += ["", f"Postmortem: [{_link_text(document_link)}]({document_link})"]
     lines += ["", "<sub>Filed by pmsync. The action items are this issue's sub-issues.</sub>"]
-    return "\n".join(lines)
+    return sanitize("\n".join(lines))
 
 
 PRIORITY_COLORS = {"P0": "b60205", "P1": "d93f0b", "P2": "fbca04", "P3": "0e8a16", "P4": "c5def5"}

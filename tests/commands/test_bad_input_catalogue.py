@@ -157,6 +157,16 @@ CONFIG_CASES = [
     ConfigCase("deadlines-priority-unknown", "deadlines:\n  priority:\n    P9: 3\n", ("deadlines.priority",)),
     ConfigCase("overdue-reminders-a-string", "overdue:\n  reminders: '7'\n", ("overdue.reminders",)),
     ConfigCase("overdue-within-negative", "overdue:\n  within: -3\n", ("overdue.within",)),
+    # Issue 16: values that broke a run later instead of being refused here.
+    ConfigCase("labels-managed-with-comma", "labels:\n  managed: 'pm,sync'\n", ("labels.managed", "comma")),
+    ConfigCase("yaml-duplicate-key", "repository: acme/pm\nrepository: acme/other\n", ("duplicate key 'repository'",)),
+    ConfigCase("yaml-duplicate-nested-key", "push:\n  max_creates: 5\n  max_creates: 500\n", ("duplicate key",)),
+    ConfigCase("push-write-delay-inf", "push:\n  write_delay: .inf\n", ("push.write_delay", "finite")),
+    ConfigCase("push-write-delay-nan", "push:\n  write_delay: .nan\n", ("push.write_delay", "finite")),
+    ConfigCase("push-write-delay-an-hour", "push:\n  write_delay: 3600\n", ("push.write_delay", "maximum")),
+    ConfigCase("push-max-creates-5000-digits", "push:\n  max_creates: " + "9" * 5000 + "\n", ("5000 digits",)),
+    ConfigCase("push-write-budget-huge", "push:\n  write_budget: 10000000000\n", ("push.write_budget",)),
+    ConfigCase("overdue-within-huge", "overdue:\n  within: 99999999\n", ("overdue.within",)),
 ]
 
 
@@ -238,6 +248,61 @@ def test_blank_token_is_a_missing_token(
     result = run(capsys, "push", "pm.md")
     assert result.code == 4
     assert len(result.errors) == 1 and "no GitHub token" in result.errors[0]
+
+
+@pytest.mark.parametrize("text", ["push:\n  write_delay: .inf\n", "repository: acme/pm\nrepository: acme/pm\n"])
+def test_bad_config_leaves_the_state_file_alone(
+    text: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    github_double: GitHubDouble,
+) -> None:
+    github_double.add_repo(REPO, private=True)
+    write(tmp_path / "pm.md", GOOD)
+    write(tmp_path / "pmsync.state.json", '{"version": 2}\n')
+    write(tmp_path / "pmsync.yaml", text if text.startswith("repository") else CONFIG_OK + text)
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
+    monkeypatch.setenv("GITHUB_API_URL", github_double.url)
+    result = run(capsys, "sync", "pm.md")  # fails if any file (the state file included) changed
+    assert result.code == 2, result.err
+    assert len(result.errors) == 1, result.err
+    assert github_double.requests == []
+
+
+@pytest.mark.parametrize("url", ["::::", "ftp://ghe.example.com/api/v3", "http://", "https://ghe example.com"])
+def test_bad_github_api_url(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "pmsync.yaml", CONFIG_OK)
+    write(tmp_path / "pm.md", GOOD)
+    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
+    monkeypatch.setenv("GITHUB_API_URL", url)
+    result = run(capsys, "push", "pm.md")
+    assert result.code == 2, result.err
+    assert len(result.errors) == 1 and "GITHUB_API_URL" in result.errors[0], result.err
+    assert len(result.err.splitlines()) <= 2
+
+
+@pytest.mark.parametrize("token", ["tok\u20acen", "tok\nen", "tok en"], ids=["euro", "newline", "space"])
+def test_token_with_characters_no_token_has(
+    token: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    github_double: GitHubDouble,
+) -> None:
+    github_double.add_repo(REPO, private=True)
+    write(tmp_path / "pmsync.yaml", CONFIG_OK)
+    write(tmp_path / "pm.md", GOOD)
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    monkeypatch.setenv("GITHUB_API_URL", github_double.url)
+    result = run(capsys, "sync", "pm.md")
+    assert result.code == 4, result.err
+    assert len(result.errors) == 1 and "token" in result.errors[0], result.err
+    assert token not in result.err
+    assert len(result.err.splitlines()) <= 2
+    assert github_double.requests == []
 
 
 # -- globs and paths ---------------------------------------------------------------------------------

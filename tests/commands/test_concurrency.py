@@ -65,7 +65,18 @@ def checkout(root: Path) -> Path:
     return root
 
 
-def start(double: GitHubDouble, root: Path, token: str, command: str = "sync") -> subprocess.Popen[str]:
+# pmsync as it was before the lease (engine/lease.py): two such runners could both file an
+# item, and the duplicates they left are what a later run must close.
+WITHOUT_LEASE = (
+    "import sys, pmsync.engine.lease as lease;"
+    "lease.Lease.__enter__ = lambda self: self; lease.Lease.__exit__ = lambda self, *exc: None;"
+    "from pmsync.cli import run; sys.argv[0] = 'pmsync'; run()"
+)
+
+
+def start(
+    double: GitHubDouble, root: Path, token: str, command: str = "sync", *, lease: bool = True
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_"))}
     env.update(
         GITHUB_TOKEN=token,
@@ -73,7 +84,7 @@ def start(double: GitHubDouble, root: Path, token: str, command: str = "sync") -
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "pmsync", command],
+        [sys.executable, "-m", "pmsync", command] if lease else [sys.executable, "-c", WITHOUT_LEASE, command],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
@@ -192,19 +203,19 @@ def test_a_run_kept_waiting_for_the_lock_says_so_in_one_line(
 
 
 def race(double: GitHubDouble, files_first: tuple[Path, str, str], files_second: tuple[Path, str, str]) -> None:
-    """Both runs list the issues before either files one, and one files all of
-    its issues before the other files any: the run that files second is started
-    first and frozen (SIGSTOP) at its first write, a label, until the other has
-    finished."""
+    """Two runs without the lease (as before it): both list the issues before either
+    files one, and one files all of its issues before the other files any: the run
+    that files second is started first and frozen (SIGSTOP) at its first write, a
+    label, until the other has finished."""
     double.inject(Fault(delay=0.2), match="issues/create-label")
-    later = start(double, *files_second)
+    later = start(double, *files_second, lease=False)
     deadline = time.monotonic() + 60
     while not any(r.fault is not None for r in list(double.requests)):
         assert later.poll() is None and time.monotonic() < deadline, "the run never reached its first write"
         time.sleep(0.005)
     os.kill(later.pid, signal.SIGSTOP)
     try:
-        assert finish(start(double, *files_first))[0] == 0
+        assert finish(start(double, *files_first, lease=False))[0] == 0
     finally:
         os.kill(later.pid, signal.SIGCONT)
     assert finish(later)[0] == 0
@@ -297,3 +308,42 @@ def test_item_counts_match_the_documents() -> None:
         len(extract_document(f"postmortems/{n}", (f / n).read_bytes(), Config()).items) for n, f in DOCS.items()
     )
     assert total == ITEMS
+
+
+# -- two checkouts with the lease (issue 16): nothing is filed twice ---------------------------------
+
+TRIALS = 6
+
+
+def test_two_runners_on_two_clones_never_file_an_item_twice(tmp_path: Path) -> None:
+    """Two `pmsync sync` processes on two clones, started together, over several trials
+    and both orders: the run that is about to file takes the lease on GitHub, the other
+    waits, lists what changed and adopts it. 0 duplicates, and 0 double notifications:
+    each item's issue is created (and so assigned) exactly once."""
+    for trial in range(TRIALS):
+        with GitHubDouble() as double:
+            double.add_repo(REPO, private=True, assignees=["alice", "bob", "carol", "yuvipanda", "jnywong"])
+            double.add_token("token-a")
+            double.add_token("token-b")
+            # Hold the first create a moment: both runs have listed (and planned) before anything is filed.
+            double.inject(Fault(delay=0.1 + 0.2 * (trial % 3)), match="issues/create")
+            first, second = checkout(tmp_path / f"{trial}" / "action"), checkout(tmp_path / f"{trial}" / "laptop")
+            if trial % 2:
+                first, second = second, first
+            runs = [start(double, first, "token-a"), start(double, second, "token-b")]
+            results = [finish(process) for process in runs]
+            assert [code for code, _ in results] == [0, 0], results
+            identities = by_identity(double)
+            assert len(identities) == ITEMS
+            twice = {k: [i.number for i in v] for k, v in identities.items() if len(v) > 1}
+            assert twice == {}, f"trial {trial}: filed twice: {twice}"
+            creates = double.calls("issues/create")
+            assert len(creates) == ITEMS, f"trial {trial}: {len(creates)} creates for {ITEMS} items"
+            assignments = [
+                r
+                for r in double.requests
+                if r.method == "PATCH" and isinstance(r.body, dict) and r.body.get("assignees")
+            ]
+            assert assignments == [], "an issue was assigned again after it was filed"
+            assert linked(first, double) == linked(second, double)
+            double.assert_no_violations()

@@ -191,8 +191,12 @@ class GitHubDouble:
         validate: bool = True,
         clock: datetime = START,
         tick: timedelta = timedelta(seconds=1),
+        path_prefix: str = "",
     ) -> None:
         self.validate = validate
+        # GitHub Enterprise Server serves the REST API under /api/v3: with a prefix the
+        # double answers only under it, and its links and URLs carry it.
+        self.path_prefix = path_prefix.rstrip("/")
         self.requests: list[RequestRecord] = []
         self.violations: list[str] = []
         self._world = World(clock, tick)
@@ -214,7 +218,7 @@ class GitHubDouble:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.double = self
         self._server = server
-        self._url = f"http://127.0.0.1:{server.server_address[1]}"
+        self._url = f"http://127.0.0.1:{server.server_address[1]}{self.path_prefix}"
         self._api.render.api = self._url
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self._thread.start()
@@ -541,6 +545,10 @@ class GitHubDouble:
 
     def _route(self, method: str, raw_path: str) -> tuple[Operation | None, dict[str, str], str]:
         """(operation or None, unquoted path parameters, canonical path)."""
+        if self.path_prefix:
+            if not raw_path.startswith(self.path_prefix + "/"):
+                return None, {}, raw_path  # outside the API's prefix: 404
+            raw_path = raw_path.removeprefix(self.path_prefix)
         path = raw_path
         if raw_path.startswith("/repositories/"):
             # Link headers and redirects address repositories by id.
