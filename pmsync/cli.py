@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,17 +24,7 @@ from pmsync.commands.check import check as check_documents
 from pmsync.commands.check import rules as check_rules
 from pmsync.commands.context import Run
 from pmsync.commands.explain import explain_document
-from pmsync.commands.init import init_repository
-from pmsync.commands.overdue import OverdueOptions
-from pmsync.commands.overdue import overdue as overdue_items
-from pmsync.commands.pull import PullOptions
-from pmsync.commands.pull import pull as pull_documents
-from pmsync.commands.push import PushOptions
-from pmsync.commands.push import push as push_documents
-from pmsync.commands.report import report as build_metrics
-from pmsync.commands.sync import sync as sync_documents
 from pmsync.config import Config, find_config, load_config
-from pmsync.engine.plan import Plan, Take
 from pmsync.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -44,20 +35,6 @@ from pmsync.errors import (
     PmsyncError,
     UsageError,
 )
-from pmsync.output import overdue as overdue_output
-from pmsync.output import report as report_output
-from pmsync.output.chart import backlog_mermaid, backlog_svg
-from pmsync.output.plan import (
-    confirm_question,
-    plan_json,
-    plan_text,
-    pull_json,
-    pull_messages,
-    pull_text,
-    push_messages,
-    sync_json,
-)
-from pmsync.output.sarif import sarif
 from pmsync.output.scan import (
     check_by_rule,
     check_json,
@@ -69,8 +46,12 @@ from pmsync.output.scan import (
     scan_markdown,
     scan_table,
 )
-from pmsync.output.summary import markdown_of
 from pmsync.output.table import Terminal
+
+# Each command's modules are imported when it runs: `pmsync scan` and `pmsync --help`
+# start on every scheduled run and pre-commit check, and need none of the others.
+if TYPE_CHECKING:
+    from pmsync.engine.plan import Plan
 
 ISSUES_URL = "https://github.com/pmsync/pmsync/issues"
 
@@ -287,6 +268,8 @@ def check(
         by_rule = check_by_rule(result, terminal)
         click.echo(f"\n{by_rule}" if by_rule else "", err=True, nl=False, color=terminal.color or None)
     else:
+        from pmsync.output.sarif import sarif
+
         render = {"json": check_json, "sarif": sarif, "markdown": check_markdown}[fmt]
         _out(render(result))
     _warn(check_tally(result))
@@ -296,6 +279,8 @@ def check(
 
 def _json_or_markdown(command: str, text: str, fmt: str) -> str:
     """The JSON as printed, or the Markdown the Action's job summary shows for it."""
+    from pmsync.output.summary import markdown_of
+
     return text if fmt == "json" else markdown_of(command, json.loads(text)) + "\n"
 
 
@@ -343,6 +328,8 @@ def _confirmation(yes: bool, verbose: bool) -> Callable[[Plan, str], bool] | Non
         return None
 
     def confirm(plan: Plan, repo: str) -> bool:
+        from pmsync.output.plan import confirm_question, plan_text
+
         _warn(plan_text(plan, repo=repo, dry_run=True, verbose=verbose).rstrip("\n"))
         return click.confirm(confirm_question(plan, repo), default=False, err=True)
 
@@ -399,6 +386,10 @@ def push(
     prints it; with --dry-run that is all. Then applies it and writes each new
     issue's link next to its item in the document.
     """
+    from pmsync.commands.push import PushOptions
+    from pmsync.commands.push import push as push_documents
+    from pmsync.output.plan import plan_json, plan_text, push_messages
+
     config = options.config()
     dry = dry_run or offline
     push_options = PushOptions(
@@ -440,6 +431,10 @@ def pull(options: Options, paths: tuple[str, ...], dry_run: bool, check: bool, s
     not the written owner; ticks the task box of done list items. Reads the
     managed issues with one listing and changes only pmsync's own text.
     """
+    from pmsync.commands.pull import PullOptions
+    from pmsync.commands.pull import pull as pull_documents
+    from pmsync.output.plan import pull_json, pull_messages, pull_text
+
     checking = check or show_diff
     result = pull_documents(options.run(paths), PullOptions(dry_run=dry_run, check=checking))
     dry = dry_run or checking
@@ -488,6 +483,11 @@ def sync(
     `--take document` or `--take github` resolves it, for the ITEMS named
     (`#12`, `postmortems/x.md:40`) or for every conflict.
     """
+    from pmsync.commands.push import PushOptions
+    from pmsync.commands.sync import sync as sync_documents
+    from pmsync.engine.plan import Take
+    from pmsync.output.plan import plan_text, pull_messages, pull_text, push_messages, sync_json
+
     config = options.config()
     bar = _ProgressBar()
     items = tuple(p for p in paths if take and _ITEM.fullmatch(p) and not Path(p).exists())
@@ -573,6 +573,11 @@ def overdue(
     An item is open if its issue is (or its document says so when it has no
     issue). Due dates come from the item, else from `deadlines:` in the config.
     """
+    from pmsync.commands.overdue import OverdueOptions
+    from pmsync.commands.overdue import overdue as overdue_items
+    from pmsync.output import overdue as overdue_output
+    from pmsync.output.chart import backlog_mermaid
+
     config = options.config()
     run = OverdueOptions(
         today=_today(today),
@@ -624,6 +629,10 @@ def report(
     Items, done, open, overdue, won't do, share done by the deadline, median and
     p90 days to close, items missing an owner or due date, postmortems without items.
     """
+    from pmsync.commands.report import report as build_metrics
+    from pmsync.output import report as report_output
+    from pmsync.output.chart import backlog_svg
+
     config = options.config()
     start = None if since is None else _day(since, "--since")
     built, diagnostics = build_metrics(options.run(paths, config), today=_today(today), since=start, offline=offline)
@@ -653,6 +662,8 @@ def init(options: Options, repository: str | None, paths: tuple[str, ...]) -> No
     The repository comes from the origin remote, the postmortems' paths from where
     Markdown files that look like postmortems are. A file that exists is left alone.
     """
+    from pmsync.commands.init import init_repository
+
     repository = repository or options.repository()
     result = init_repository(Path.cwd(), repository=repository, paths=paths, config_path=options.config_path)
     _out(result.text)
