@@ -45,7 +45,7 @@ def _length(words: int) -> str:
 def _own(draft: Draft, cue: Cue, position: float) -> Features:
     title = draft.title
     words = len(_WORD.findall(title))
-    cjk = len(_CJK.findall(title))
+    cjk = 0 if title.isascii() else len(_CJK.findall(title))
     head = f"{title} {draft.body[:200]}"
     found: Features = {
         "bias": 1.0,
@@ -65,7 +65,7 @@ def _own(draft: Draft, cue: Cue, position: float) -> Features:
         "checkbox": draft.checkbox is not None,
         "done": draft.done,
         "cells": bool(draft.cells),
-        "mention": bool(_MENTION.search(head)),
+        "mention": "@" in head and bool(_MENTION.search(head)),
         "label": draft.label,
         "grouped": draft.group is not None,
         "after-intro": draft.after_intro,
@@ -73,7 +73,7 @@ def _own(draft: Draft, cue: Cue, position: float) -> Features:
         "closing": draft.closing,
         "ends-period": title.rstrip().endswith((".", "。")),
         "ends-colon": title.rstrip().endswith((":", "：")),
-        "time-of-day": bool(_TIME.search(title)),
+        "time-of-day": ":" in title and bool(_TIME.search(title)),
         "starts-with-date": bool(_DATE_START.match(title)),
         "cjk": cjk * 2 > words + cjk,
         "has-text": bool(draft.body) and draft.origin != "prose",  # prose gathers the sentences after it
