@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -51,7 +51,10 @@ from pmsync.output.table import Terminal
 # Each command's modules are imported when it runs: `pmsync scan` and `pmsync --help`
 # start on every scheduled run and pre-commit check, and need none of the others.
 if TYPE_CHECKING:
+    from pmsync.commands.push import PushOptions
     from pmsync.engine.plan import Plan
+
+Done = TypeVar("Done")
 
 ISSUES_URL = "https://github.com/pmsync/pmsync/issues"
 
@@ -359,6 +362,31 @@ def _filing_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
+def _filing(
+    yes: bool, verbose: bool, include_drafts: bool, close_orphans: bool, allow_dirty: bool, any_branch: bool
+) -> PushOptions:
+    """What push and sync share of their options (`_filing_options`)."""
+    from pmsync.commands.push import PushOptions
+
+    return PushOptions(
+        yes=yes,
+        include_drafts=include_drafts,
+        close_orphans=close_orphans,
+        allow_dirty=allow_dirty,
+        any_branch=any_branch,
+        confirm=_confirmation(yes, verbose),
+    )
+
+
+def _with_progress(work: Callable[[_ProgressBar], Done]) -> Done:
+    """Run the writes with a progress bar, finished (its line ended) however they end."""
+    bar = _ProgressBar()
+    try:
+        return work(bar)
+    finally:
+        bar.finish()
+
+
 @cli.command()
 @_global_options
 @_paths
@@ -386,27 +414,14 @@ def push(
     prints it; with --dry-run that is all. Then applies it and writes each new
     issue's link next to its item in the document.
     """
-    from pmsync.commands.push import PushOptions
     from pmsync.commands.push import push as push_documents
     from pmsync.output.plan import plan_json, plan_text, push_messages
 
     config = options.config()
     dry = dry_run or offline
-    push_options = PushOptions(
-        dry_run=dry,
-        yes=yes,
-        offline=offline,
-        include_drafts=include_drafts,
-        close_orphans=close_orphans,
-        allow_dirty=allow_dirty,
-        any_branch=any_branch,
-        confirm=_confirmation(yes, verbose),
-    )
-    bar = _ProgressBar()
-    try:
-        result = push_documents(options.run(paths, config), push_options, progress=bar)
-    finally:
-        bar.finish()
+    filing = _filing(yes, verbose, include_drafts, close_orphans, allow_dirty, any_branch)
+    push_options = replace(filing, dry_run=dry, offline=offline)
+    result = _with_progress(lambda bar: push_documents(options.run(paths, config), push_options, progress=bar))
     if fmt == "table":
         _out(plan_text(result.plan, repo=result.repo, dry_run=dry, applied=result.applied, verbose=verbose))
     else:
@@ -483,31 +498,17 @@ def sync(
     `--take document` or `--take github` resolves it, for the ITEMS named
     (`#12`, `postmortems/x.md:40`) or for every conflict.
     """
-    from pmsync.commands.push import PushOptions
     from pmsync.commands.sync import sync as sync_documents
     from pmsync.engine.plan import Take
     from pmsync.output.plan import plan_text, pull_messages, pull_text, push_messages, sync_json
 
     config = options.config()
-    bar = _ProgressBar()
     items = tuple(p for p in paths if take and _ITEM.fullmatch(p) and not Path(p).exists())
     paths = tuple(p for p in paths if p not in items)
     chosen = Take(side="document" if take == "document" else "github", items=items) if take else None
-    push_options = PushOptions(
-        dry_run=dry_run,
-        yes=yes,
-        include_drafts=include_drafts,
-        take=chosen,
-        close_orphans=close_orphans,
-        allow_dirty=allow_dirty,
-        any_branch=any_branch,
-        command="sync",
-        confirm=_confirmation(yes, verbose),
-    )
-    try:
-        result = sync_documents(options.run(paths, config), push_options, progress=bar)
-    finally:
-        bar.finish()
+    filing = _filing(yes, verbose, include_drafts, close_orphans, allow_dirty, any_branch)
+    push_options = replace(filing, dry_run=dry_run, take=chosen, command="sync")
+    result = _with_progress(lambda bar: sync_documents(options.run(paths, config), push_options, progress=bar))
     pushed, pulled = result.push, result.pull
     if fmt == "table":
         _out(plan_text(pushed.plan, repo=pushed.repo, dry_run=dry_run, applied=pushed.applied, verbose=verbose))

@@ -31,7 +31,7 @@ from pmsync.model import Diagnostic, Incident, Postmortem
 if TYPE_CHECKING:
     from pmsync.config import Config
 
-__all__ = ["Candidates", "decide", "default_scorer", "extract_document", "read_candidates", "rule"]
+__all__ = ["Candidates", "decide", "default_scorer", "extract_document", "read_candidates", "rule", "without_covered"]
 
 
 @dataclass
@@ -84,7 +84,7 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
         ruled = rule(candidates, draft)
         if scorer.score(features) > scorer.threshold if ruled is None else ruled[0]:
             kept.append(draft)
-    items = build_items(_without_covered(kept), candidates.context)
+    items = build_items(without_covered(kept), candidates.context)
     return Postmortem(
         path=candidates.path,
         incident=candidates.incident,
@@ -121,7 +121,7 @@ def rule(candidates: Candidates, draft: Draft) -> tuple[bool, str] | None:
     return None
 
 
-def _without_covered(kept: list[Draft]) -> list[Draft]:
+def without_covered(kept: list[Draft]) -> list[Draft]:
     """A heading taken as one item stands for the sentences of its paragraphs."""
     ranges = [(d.line, d.end) for d in kept if d.covers]
     if not ranges:

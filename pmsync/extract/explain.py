@@ -11,7 +11,7 @@ same in every score, is named once at the top). Pure: builds a string.
 
 from __future__ import annotations
 
-from pmsync.extract import Candidates, _without_covered, rule
+from pmsync.extract import Candidates, rule, without_covered
 from pmsync.extract.items import Draft
 from pmsync.extract.scorer import Scorer
 from pmsync.extract.sections import PSEUDO_LEVEL, Section
@@ -122,7 +122,7 @@ def _candidates(candidates: Candidates, scorer: Scorer) -> list[str]:
         score = scorer.score(features)
         rows.append((draft, score, *_decision(candidates, draft, score > scorer.threshold)))
     kept = [draft for draft, _, keep, _ in rows if keep]
-    standing = {id(draft) for draft in _without_covered(kept)}
+    standing = {id(draft) for draft in without_covered(kept)}
     lines: list[str] = []
     for (draft, score, keep, why), features in zip(rows, candidates.features, strict=True):
         if keep and id(draft) not in standing:

@@ -15,20 +15,8 @@ import pytest
 import yaml
 
 from tests.commands.test_remote_surprises import PAYMENTS, REPO, Env
+from tests.commands.test_remote_surprises import env as env  # the fixture: a checkout and the double
 from tests.ghdouble import Fault, GitHubDouble
-
-
-@pytest.fixture
-def env(
-    github_double: GitHubDouble, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Env:
-    for name in ("GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
-    monkeypatch.setenv("GITHUB_API_URL", github_double.url)
-    monkeypatch.chdir(tmp_path)
-    return Env(github_double, tmp_path, capsys)
-
 
 # -- 11. every request kind is retried on a secondary rate limit ---------------------------------
 
