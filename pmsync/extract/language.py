@@ -93,11 +93,6 @@ _STRONG_FUTURE = re.compile(
     re.I,
 )
 _WEAK_FUTURE = re.compile(r"\b(?:will|shall|going to)\b(?!\s+have\b)|(?:'ll|’ll)\b", re.I)
-_ORDINAL_START = re.compile(
-    r"^(?:to start with|to begin with|first(?:ly)?|second(?:ly)?|third(?:ly)?|next|then|finally|"
-    r"lastly|additionally|also|moreover|in addition)\b",
-    re.I,
-)
 # Sentences that continue the previous one rather than start a new item.
 _CONNECTIVE_START = re.compile(
     r"^(?:further(?:more)?,|furthermore|also,|in particular|for example|e\.g\.|i\.e\.|this|these|that|those|it|its|"
@@ -187,12 +182,12 @@ def _is_title_adjective(words: list[str]) -> bool:
 
 @lru_cache(maxsize=8192)
 def is_strong_future(text: str) -> bool:
-    return may_be_future(text) and bool(_STRONG_FUTURE.search(text))
+    return _may_be_future(text) and bool(_STRONG_FUTURE.search(text))
 
 
 @lru_cache(maxsize=8192)
 def is_future(text: str) -> bool:
-    return may_be_future(text) and bool(_STRONG_FUTURE.search(text) or _WEAK_FUTURE.search(text))
+    return _may_be_future(text) and bool(_STRONG_FUTURE.search(text) or _WEAK_FUTURE.search(text))
 
 
 # Every future pattern above contains one of these: plain substring tests rule
@@ -205,13 +200,9 @@ _FUTURE_HINTS = (
 )  # fmt: skip
 
 
-def may_be_future(text: str) -> bool:
+def _may_be_future(text: str) -> bool:
     lowered = text.lower()
     return any(hint in lowered for hint in _FUTURE_HINTS)
-
-
-def starts_with_ordinal(text: str) -> bool:
-    return bool(_ORDINAL_START.match(text))
 
 
 def starts_with_connective(text: str) -> bool:
