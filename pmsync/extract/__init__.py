@@ -94,8 +94,13 @@ def decide(candidates: Candidates, scorer: Scorer) -> Postmortem:
 
 
 _WE_COMMIT = re.compile(
-    r"^(?:[\w\s-]{0,40},\s*)?(?:we|our team|the team)\s*(?:will|shall|'ll|’ll|are going to|plan to|"
-    r"intend to|are planning to|are looking into|are also looking into)\b",
+    # A short lead-in may come first ("As a long-term fix (Q2),", "As such"), but not a condition
+    # ("If the queue grows, we will page" states a policy, not a piece of work).
+    r"^(?!(?:if|when|whenever|unless|once|should|in case)\b)"
+    r"(?:[^.!?:;]{0,60},\s*|(?:as such|therefore|so|also|then|finally|lastly|additionally|next|"
+    r"going forward|moving forward|in (?:the )?future|long(?:er)?[ -]term)\s+)?"
+    r"(?:we|our team|the team)\s*(?:will|shall|'ll|’ll|are going to|plan to|"
+    r"intend to|are planning to|are (?:also )?looking into)\b",
     re.I,
 )
 

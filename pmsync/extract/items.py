@@ -20,6 +20,7 @@ from pmsync.extract.blocks import Block, Row
 from pmsync.extract.language import (
     Cue,
     classify,
+    ends_with_colon,
     is_forward_intro,
     is_future,
     is_imperative,
@@ -184,7 +185,8 @@ def _is_group_name(text: str, entries: int) -> bool:
     steps is an item with details."""
     words = _SENTENCE_WORDS.findall(text)
     if entries >= 2 and text.rstrip().endswith(":"):
-        return True
+        # "Monitoring:" names a group; "We are redesigning our review process, to:" is an item over its steps.
+        return len(words) <= 10 and not is_strong_future(text)
     limit = 4 if entries >= 2 else 2
     return (
         0 < len(words) <= limit
@@ -286,7 +288,16 @@ class ItemCollector:
         if any(b.kind not in ("paragraph", "list") for b in content):
             return False
         # Paragraphs of prose: a block of separate lines holds items of its own.
-        return not any(len(b.lines) > 1 and _is_line_block([line.strip() for line in b.lines]) for b in content)
+        if any(len(b.lines) > 1 and _is_line_block([line.strip() for line in b.lines]) for b in content):
+            return False
+        # A list of several entries is the heading's details only when the paragraph before it
+        # leads into it ("We now have a bot that reports:"); otherwise the heading names a group.
+        for before, block in itertools.pairwise(content):
+            if block.kind == "list" and len(block.children) >= 2:
+                lead = before.lines[-1] if before.kind == "paragraph" else ""
+                if not ends_with_colon(lead) or is_forward_intro(lead):
+                    return False
+        return True
 
     def _heading_item(self, section: Section) -> list[Draft]:
         paragraphs = [b for b in section.blocks if b.kind == "paragraph"]
@@ -325,7 +336,7 @@ class ItemCollector:
                 group = section.title  # a list introduced as follow-up work outside a follow-up section
             found: list[Draft] = []
             if block.kind == "list":
-                if previous and _wants_details(previous[-1]):
+                if previous and _wants_details(previous[-1]) and not (forward_intro and _holds_items(block)):
                     # "**Migrate the table**" or "We plan to add alerts around:" and
                     # then a list: the list is that item's details.
                     previous[-1].text.extend(_block_text([block]))
@@ -341,14 +352,11 @@ class ItemCollector:
                 for draft in found:
                     draft.after_intro = forward_intro
             elif block.kind == "paragraph":
-                lines = block.lines
-                intro = is_forward_intro(lines[-1]) and not _split_label(block.text)[0]
-                if intro and len(lines) > 1:
-                    block = Block("paragraph", block.line, block.end - 1, text="\n".join(lines[:-1]))
-                if not (intro and len(lines) == 1):
-                    found = self._paragraph(block, group, section, after_items=listed)
-                    listed = listed or (bool(found) and len(lines) > 1)
-                if intro:
+                rest, intro = _without_intro(block)
+                if rest.text:
+                    found = self._paragraph(rest, group, section, after_items=listed)
+                    listed = listed or (bool(found) and len(rest.lines) > 1)
+                if intro or is_forward_intro(block.lines[-1]):
                     forward_intro = True
                     _mark_block(found, block.line)
                     out.extend(found)
@@ -420,7 +428,7 @@ class ItemCollector:
             )
             draft.cue = classify(draft.body) if draft.body else Cue.NOUN
         else:
-            draft = self._sentence_draft(lead, entry, anchor, group, section)
+            draft = self._sentence_draft(lead, entry, anchor, group, section, leads_details=bool(details))
             if draft is not None:
                 draft.text.extend(_block_text(details))
         out: list[Draft] = []
@@ -447,9 +455,10 @@ class ItemCollector:
         return drafts
 
     def _sentence_draft(
-        self, lead: str, entry: Block, anchor: int, group: str | None, section: Section
+        self, lead: str, entry: Block, anchor: int, group: str | None, section: Section, *, leads_details: bool = False
     ) -> Draft | None:
-        """One entry of a list or a plain block: its first sentence is the title."""
+        """One entry of a list or a plain block: its first sentence is the title. An entry
+        ending in ':' over its own nested details is an item that introduces them."""
         marked = _MARKED.match(lead)
         if marked:
             lead = marked["rest"]
@@ -458,6 +467,8 @@ class ItemCollector:
             return None
         chosen = 0
         cue = classify(parts[chosen])
+        if cue is Cue.INTRO and leads_details:
+            cue = classify(parts[chosen].rstrip().rstrip(":："))
         if cue in (Cue.INTRO, Cue.CLOSING):
             return None
         draft = Draft(
@@ -552,7 +563,9 @@ class ItemCollector:
             position = joined.find(sentence, position)
             line = _line_at(starts, position) + block.line
             cue = classify(sentence)
-            accepted = _commits(sentence) or (single and cue in (Cue.NOUN, Cue.IMPERATIVE))
+            # A sentence that starts with a verb ("Improve the alerting.", "Ensuring that ...")
+            # proposes work as much as "we will" does; the scorer weighs where it stands.
+            accepted = _commits(sentence) or cue in (Cue.IMPERATIVE, Cue.FUTURE) or (single and cue is Cue.NOUN)
             if accepted and not (drafts and starts_with_connective(sentence)):
                 draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue, origin="prose")
                 draft.done = reports_done(sentence)
@@ -601,6 +614,34 @@ def _is_line_block(lines: list[str]) -> bool:
         if not (ends_sentence or short or classify(line) is Cue.IMPERATIVE):
             return False
     return True
+
+
+def _without_intro(block: Block) -> tuple[Block, bool]:
+    """A paragraph without the sentence that ends it by announcing a list of work
+    ("Going forward, we will do the following:"), and whether it had one. The
+    sentences before it are still read: "Lastly, we will upgrade X. Specifically:"
+    commits to work, and its list is that item's details."""
+    lines = block.lines
+    last = lines[-1]
+    if not ends_with_colon(last) or _split_label(block.text)[0]:
+        return block, False
+    parts = sentences(last.strip())
+    if not is_forward_intro(parts[-1] if parts else last):
+        return block, False
+    kept = lines[:-1]
+    if len(parts) > 1:
+        kept.append(last[: last.rfind(parts[-1])].rstrip())
+    text = "\n".join(kept)
+    return Block("paragraph", block.line, block.end - (len(parts) <= 1), text=text), True
+
+
+def _holds_items(block: Block) -> bool:
+    """A list whose entries are labelled or start with a verb is a list of work, not
+    the details of the sentence before it."""
+    firsts = [entry.children[0].text for entry in block.children if entry.children]
+    leads = [_strip_checkbox(text)[1] for text in firsts if text]
+    work = sum(1 for lead in leads if _split_label(lead)[0] is not None or is_imperative(lead))
+    return bool(leads) and work * 2 > len(leads)
 
 
 def _wants_details(draft: Draft) -> bool:

@@ -62,7 +62,6 @@ _WORDS = re.compile(r"\w+")
 # "This fixes the issue we had today" is a sentence, not a section title.
 _SENTENCE_START = re.compile(r"^(?:this|that|these|those|it|we|i|you|they|he|she|there)\b", re.I)
 _REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
-_REPORT_TITLE = re.compile(r"timeline|chronology|events|what happened|taken|performed", re.I)
 # Marks a title never has, or a clause after a comma ("To prevent this, we will:" is a sentence).
 _NOT_A_TITLE = re.compile(r"\*\*|__|`| [–—-] |[。．！？、]|,\s*(?:we|i|they|the team|our team)\b|,\s+[a-z]")
 
@@ -122,12 +121,14 @@ def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _
     for index in range(start, len(lines)):
         hashed = _HASH_LINE.match(lines[index])
         if not hashed:
-            title = _inner_title(lines, index, vocabulary) if index > chunk_start else None
+            # A title line right after another ("Corrective measures" over "Improvements:") opens a sub-section.
+            title = _inner_title(lines, index, vocabulary) if index > chunk_start or index == start > 0 else None
             if title is not None:
                 # A title line inside a paragraph ("...recovered.\n**Action items:**", a plain-text
                 # document's "Action items" line): the paragraph ends and a section starts.
                 yield from _chunk(lines[chunk_start:index], block.line + chunk_start)
-                yield _Head(title, PSEUDO_LEVEL, block.line + index)
+                stacked = index == chunk_start  # right under another title: its sub-section
+                yield _Head(title, PSEUDO_LEVEL + stacked, block.line + index)
                 chunk_start = index + 1
             continue
         heading_alone = (

@@ -50,6 +50,9 @@ FOLLOWUP_WORDS = (
     r"hành động|biện pháp|khắc phục|phòng ngừa|cải tiến|việc cần làm|các bước tiếp theo|"
     r"önlemler|aksiyonlar|yapılacaklar|iyileştirmeler|tindak lanjut|langkah selanjutnya|pencegahan"
 )
+# A generic word with one of these names planned work outright, as a done-qualifier
+# names work already done: "Actions planned", "Proposed fixes", "Open tasks".
+_FORWARD_QUALIFIERS = r"planned|proposed|pending|upcoming|outstanding|open|remaining|recommended|required|needed"
 # Words that name follow-up work only where the surrounding section is not a
 # report of the incident: "Fixes" under "Client releases" lists shipped fixes.
 GENERIC_FOLLOWUP_WORDS = (
@@ -80,6 +83,7 @@ class Vocabulary:
     weak: re.Pattern[str]
     negative: re.Pattern[str]
     done_qualifiers: re.Pattern[str]
+    forward_qualifiers: re.Pattern[str]
     # Titles repeat across documents ('Action Items', 'Timeline'): classify each once.
     _cache: dict[tuple[str, bool, bool], SectionKind] = field(default_factory=dict, compare=False, repr=False)
 
@@ -97,6 +101,7 @@ class Vocabulary:
             weak=words(WEAK_WORDS, ()),
             negative=words(NEGATIVE_WORDS, ()),
             done_qualifiers=words(_DONE_QUALIFIERS, extra_ignore),
+            forward_qualifiers=words(_FORWARD_QUALIFIERS, ()),
         )
 
     def classify(self, title: str, *, inside_followup: bool = False, inside_report: bool = False) -> SectionKind:
@@ -117,7 +122,9 @@ class Vocabulary:
             return SectionKind.NEUTRAL
         if self.done_qualifiers.search(text):
             return SectionKind.NEGATIVE
-        if self.followup.search(text) or (not inside_report and self.generic_followup.search(text)):
+        if self.followup.search(text):
+            return SectionKind.FOLLOWUP
+        if self.generic_followup.search(text) and (not inside_report or self.forward_qualifiers.search(text)):
             return SectionKind.FOLLOWUP
         if self.weak.search(text):
             return SectionKind.WEAK
