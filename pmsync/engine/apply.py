@@ -227,7 +227,9 @@ class Applier:
             closed = action.closed_on  # filed closed for the record: the document's day, never the import's
         else:
             closed = issue.closed_at.date() if issue is not None and issue.closed_at is not None else action.closed_on
-        status = Status(number, url, agreed, closed if agreed not in (None, "open") else None, item.shown_assignee)
+        words = item.words_agreed or (agreed is not None and item.status_said == agreed)  # documents/tables.py
+        dated = closed if agreed not in (None, "open") else None
+        status = Status(number, url, agreed, dated, item.shown_assignee, words)
         self.result.edits.setdefault(action.path, []).append(SpanEdit(item.anchor_line, status, item.cell))
 
 
