@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 
 from pmsync.documents.tables import STATUS_WORDS, cell_text, status_column
 from pmsync.documents.writeback import BoxEdit, CellEdit, Edit, SpanEdit
-from pmsync.engine.plan import STATE_WORDS, Conflict, Side, Take, document_state, owner_login, remote_state, resolution
+from pmsync.engine.plan import (
+    STATE_WORDS,
+    Conflict,
+    Side,
+    Take,
+    document_state,
+    owner_login,
+    remote_state,
+    resolution,
+    words_agree,
+)
 from pmsync.extract.status import cell_state
 from pmsync.github.content import imported_on
 from pmsync.github.index import IssueIndex
@@ -117,9 +127,7 @@ def plan_document(
         # never when they are the document's own change, which push carries to GitHub.
         if cell is not None and shown == item.agreed_state and document_state(item) != shown:
             cell = None
-        said = shown if cell is not None else item.status_said
-        # The mark stays once written: words differing from a marked span are a person's.
-        words = item.words_agreed or (shown is not None and said == shown)
+        words = words_agree(item, shown, shown if cell is not None else item.status_said)
         if not (same_link and item.agreed_state == shown and item.shown_assignee == assignee):
             update.edits.append(
                 SpanEdit(item.anchor_line, Status(issue.number, url, shown, closed, assignee, words), item.cell)
