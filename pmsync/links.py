@@ -6,8 +6,11 @@
 The span starts with " · [#N](URL)" — the issue link that binds the item to its
 issue (DESIGN.md, Identity) — and may go on with the status pmsync last agreed
 with GitHub: " · open", " · done YYYY-MM-DD", " · won't do YYYY-MM-DD", then
-" · @login" when the assignee differs from the written owner. Nothing else is
-pmsync's: text a person writes after the span is theirs, and is not matched.
+" · @login" when the assignee differs from the written owner, then, in a table
+row whose Status cell said that state when pmsync wrote the span,
+" <!-- pmsync:cell -->" (documents/tables.py: the cell's words are the document's
+word from then on). Nothing else is pmsync's: text a person writes after the
+span is theirs, and is not matched.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from dataclasses import dataclass
 from pmsync.model import IssueRef, IssueState
 
 SEPARATOR = " · "
+WORDS_AGREED = " <!-- pmsync:cell -->"
 _SPAN = re.compile(
     r" · \[#(?P<number>\d{1,9})\]\((?P<url>https?://[^\s()]+?/(?P<repo>[\w.-]+/[\w.-]+)/issues/(?P=number))\)"
     r"(?: · (?P<state>open|done|won't do)(?: (?P<date>\d{4}-\d{2}-\d{2}))?)?"
     r"(?: · @(?P<assignee>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})))?"
+    r"(?P<words> <!-- pmsync:cell -->)?"
     r"(?=\s*(?:\||\\?$|\s{2,}$|$)|[ \t]+#+[ \t]*$)"
 )
 _STATE_WORDS: dict[str, IssueState] = {"open": "open", "done": "completed", "won't do": "not_planned"}
@@ -40,6 +45,7 @@ class Span:
     state: IssueState | None  # the state pmsync last wrote: the three-way sync's agreed value
     date: dt.date | None
     assignee: str | None
+    words: bool = False  # written when the row's Status cell said `state`: its words are the document's
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class Status:
     state: IssueState | None = None
     date: dt.date | None = None
     assignee: str | None = None
+    words: bool = False  # the row's Status cell says `state`: the span says so (WORDS_AGREED)
 
 
 def find_spans(line: str, index: int) -> list[Span]:
@@ -61,7 +68,8 @@ def find_spans(line: str, index: int) -> list[Span]:
         state = _STATE_WORDS.get(match["state"]) if match["state"] else None
         date = dt.date.fromisoformat(match["date"]) if match["date"] else None
         ref = IssueRef(int(match["number"]), match["repo"], match["url"], bound=True)
-        spans.append(Span(index, match.start(), match.end(), ref, state, date, match["assignee"]))
+        words = match["words"] is not None
+        spans.append(Span(index, match.start(), match.end(), ref, state, date, match["assignee"], words))
     return spans
 
 
@@ -91,6 +99,8 @@ def render(status: Status) -> str:
             text += f" {status.date.isoformat()}"
     if status.assignee:
         text += f"{SEPARATOR}@{status.assignee}"
+    if status.words and status.state is not None:
+        text += WORDS_AGREED
     return text
 
 

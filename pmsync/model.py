@@ -61,6 +61,8 @@ class Item:
     list_entry: bool = False  # a list item (its first line holds the bullet), so it can carry a task box
     checkbox: bool | None = None  # the task box as written: True [x], False [ ], None no box
     anchor_shared: bool = False  # another item ends on the same line: only the first carries the link there
+    status_said: IssueState | None = None  # table rows: the state the Status cell's words say, if any
+    words_agreed: bool = False  # pmsync's span was written when the Status cell said its state
 
 
 @dataclass(frozen=True, slots=True)

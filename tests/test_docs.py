@@ -4,6 +4,7 @@ config key is documented, and the README's commands work."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,26 @@ def test_readme_demo_command_runs(capsys: pytest.CaptureFixture[str], monkeypatc
     out = capsys.readouterr().out
     summary = re.search(r"^(\d+) to create", out, re.M)
     assert summary is not None and int(summary.group(1)) > 0
+
+
+def test_the_readme_pre_commit_snippet_names_a_rev_that_holds_its_hook() -> None:
+    """`rev:` is a commit of this repository's history (as `pre-commit autoupdate --freeze`
+    writes it), so it exists in every full clone whether or not tags were fetched."""
+    match = re.search(
+        r"- repo: https://github.com/pmsync/pmsync\n\s+rev: (?P<rev>\S+)(?P<comment>[^\n]*)\n"
+        r"\s+hooks:\n\s+- id: (?P<id>\S+)",
+        README,
+    )
+    assert match, "the README's .pre-commit-config.yaml snippet"
+    rev = match["rev"]
+    assert re.fullmatch(r"[0-9a-f]{40}", rev), f"rev {rev!r}: a frozen commit, not a tag a clone may lack"
+    assert re.match(r"\s+# frozen: v\d+\.\d+\.\d+\b", match["comment"]), match["comment"]
+    found = subprocess.run(
+        ["git", "cat-file", "-p", f"{rev}:.pre-commit-hooks.yaml"], cwd=ROOT, capture_output=True, check=False
+    )
+    assert found.returncode == 0, f"{rev} with a .pre-commit-hooks.yaml (a full clone?): {found.stderr!r}"
+    hooks = yaml.safe_load(found.stdout)
+    assert match["id"] in [hook["id"] for hook in hooks]
 
 
 def test_readme_test_command_is_what_ci_runs() -> None:

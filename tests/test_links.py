@@ -25,6 +25,9 @@ DAY = dt.date(2024, 5, 3)
         (Status(123, URL, "completed"), f" · [#123]({URL}) · done"),
         (Status(123, URL, "open", None, "jdoe"), f" · [#123]({URL}) · open · @jdoe"),
         (Status(123, URL, None, None, "jdoe"), f" · [#123]({URL}) · @jdoe"),
+        (Status(123, URL, "completed", DAY, None, True), f" · [#123]({URL}) · done 2024-05-03 <!-- pmsync:cell -->"),
+        (Status(123, URL, "open", None, "jdoe", True), f" · [#123]({URL}) · open · @jdoe <!-- pmsync:cell -->"),
+        (Status(123, URL, None, None, None, True), f" · [#123]({URL})"),  # no state, nothing the words agree with
     ],
 )
 def test_render_and_find(status: Status, text: str) -> None:
@@ -38,6 +41,7 @@ def test_render_and_find(status: Status, text: str) -> None:
     assert span.state == status.state
     assert span.date == (status.date if status.state not in (None, "open") else None)
     assert span.assignee == status.assignee
+    assert span.words == (status.words and status.state is not None)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,14 @@ a task box (DESIGN.md, "Closing and removal"): the author writing "Done" or
 "Won't do" there closes the issue (push), and when the issue's state changed on
 GitHub, pull writes it into that cell, so the row never reads
 `Open · [#3] · done`. A cell whose words already agree is left as written.
+
+The three-way base is the state in pmsync's span. A span written beside a Status
+cell whose words said that same state ends with `<!-- pmsync:cell -->` (invisible
+when rendered): from then on the words are the document's word, and an author
+writing "Open" beside a done span reopens the issue. A span without it was
+written by a pmsync that did not look at the words (or beside words naming no
+state): "Open" beside its "done" is the old `Open · [#3] · done` shape, not an
+edit, so the span's state stands and pull writes it into the cell.
 """
 
 from __future__ import annotations
@@ -19,13 +27,6 @@ from pmsync.model import IssueState
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _STATUS_HEADER = re.compile(r"\b(?:status|state|progress)\b", re.I)
-_DONE = re.compile(r"\b(?:done|completed?|fixed|resolved|closed|shipped)\b|✅|✔", re.I)
-_WONT = re.compile(r"\b(?:won'?t(?: do| fix)?|wontfix|dropped|not planned|cancell?ed|superseded|rejected)\b", re.I)
-_OPEN = re.compile(
-    r"^(?:open|todo|to do|to-do|in progress|in-progress|wip|not started|not done|pending|planned|blocked|"
-    r"ongoing|started|doing|new|backlog)\b",
-    re.I,
-)
 STATUS_WORDS: dict[IssueState, str] = {"open": "Open", "completed": "Done", "not_planned": "Won't do"}
 
 
@@ -64,17 +65,6 @@ def cell_text(line: str, column: int) -> str | None:
     for span in reversed(find_spans(text, 0)):
         text = text[: span.start] + text[span.end :]
     return text.strip()
-
-
-def cell_state(text: str) -> IssueState | None:
-    """The state a status cell's words say, or None when they say none pmsync knows."""
-    if _WONT.search(text):
-        return "not_planned"
-    if re.search(r"\b(?:not done|in progress)\b", text, re.I):
-        return "open"
-    if _DONE.search(text):
-        return "completed"
-    return "open" if _OPEN.match(text.strip()) else None
 
 
 def set_cell(line: str, column: int, words: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pmsync.documents.writeback import Edit, SpanEdit
-from pmsync.engine.plan import Action, Parent, Plan, document_state
+from pmsync.engine.plan import Action, Parent, Plan, document_state, words_agree
 from pmsync.errors import AuthError, PmsyncError, RemoteError
 from pmsync.github.content import (
     LabelSpec,
@@ -227,7 +227,8 @@ class Applier:
             closed = action.closed_on  # filed closed for the record: the document's day, never the import's
         else:
             closed = issue.closed_at.date() if issue is not None and issue.closed_at is not None else action.closed_on
-        status = Status(number, url, agreed, closed if agreed not in (None, "open") else None, item.shown_assignee)
+        dated = closed if agreed not in (None, "open") else None
+        status = Status(number, url, agreed, dated, item.shown_assignee, words_agree(item, agreed, item.status_said))
         self.result.edits.setdefault(action.path, []).append(SpanEdit(item.anchor_line, status, item.cell))
 
 

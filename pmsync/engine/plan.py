@@ -267,6 +267,18 @@ def document_state(item: Item) -> IssueState:
     return "completed" if item.done else "open"
 
 
+def words_agree(item: Item, state: IssueState | None, said: IssueState | None) -> bool:
+    """Whether pmsync's span, written with `state`, marks that the row's Status cell says it
+    (documents/tables.py). `said`: the cell's words once this run's edits are made. A new
+    state is marked only when the words say it; the same state keeps its mark, since words
+    that differ from a marked span are a person's change not yet carried to GitHub."""
+    if state is None:
+        return False
+    if state != item.agreed_state:
+        return said == state
+    return item.words_agreed or said == state
+
+
 def remote_state(issue: RemoteIssue) -> IssueState:
     if issue.state == "open":
         return "open"

@@ -12,9 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pmsync.documents.tables import STATUS_WORDS, cell_state, cell_text, status_column
+from pmsync.documents.tables import STATUS_WORDS, cell_text, status_column
 from pmsync.documents.writeback import BoxEdit, CellEdit, Edit, SpanEdit
-from pmsync.engine.plan import STATE_WORDS, Conflict, Side, Take, document_state, owner_login, remote_state, resolution
+from pmsync.engine.plan import (
+    STATE_WORDS,
+    Conflict,
+    Side,
+    Take,
+    document_state,
+    owner_login,
+    remote_state,
+    resolution,
+    words_agree,
+)
+from pmsync.extract.status import cell_state
 from pmsync.github.content import imported_on
 from pmsync.github.index import IssueIndex
 from pmsync.github.issues import RemoteIssue
@@ -110,15 +121,25 @@ def plan_document(
         assignee = _shown_assignee(item, issue)
         url = f"{settings.repo_html.rstrip('/')}/issues/{issue.number}"
         same_link = item.issue is not None and item.issue.bound and item.issue.number == issue.number
+        cell = _status_cell(item, lines, shown) if item.cell is not None and shown is not None else None
+        # The words change when GitHub's state is brought in, or when they are stale beside
+        # the state the document keeps (a span with no mark beside "Open": tables.py);
+        # never when they are the document's own change, which push carries to GitHub.
+        if cell is not None and shown == item.agreed_state and document_state(item) != shown:
+            cell = None
+        words = words_agree(item, shown, shown if cell is not None else item.status_said)
         if not (same_link and item.agreed_state == shown and item.shown_assignee == assignee):
             update.edits.append(
-                SpanEdit(item.anchor_line, Status(issue.number, url, shown, closed, assignee), item.cell)
+                SpanEdit(item.anchor_line, Status(issue.number, url, shown, closed, assignee, words), item.cell)
             )
             update.changed_items.append(f"{item.line}: #{issue.number} {(shown or 'linked').replace('_', ' ')}")
-        if item.cell is not None and shown is not None and shown != item.agreed_state:
-            cell = _status_cell(item, lines, shown)
-            if cell is not None:
-                update.edits.append(cell)
+        elif words != item.words_agreed:
+            # Only the mark that the Status cell says the span's state (tables.py): bookkeeping.
+            update.edits.append(
+                SpanEdit(item.anchor_line, Status(issue.number, url, shown, closed, assignee, words), item.cell)
+            )
+        if cell is not None:
+            update.edits.append(cell)
         if settings.task_lists and item.list_entry and shown is not None:
             checked = shown != "open"
             if item.checkbox is not checked:
@@ -129,7 +150,7 @@ def plan_document(
 
 
 def _status_cell(item: Item, lines: list[str], shown: IssueState) -> CellEdit | None:
-    """The Status column's words, when GitHub's state changed and they no longer say it."""
+    """The Status column's words, when they name a state other than the one shown."""
     if item.line > len(lines):
         return None
     column = status_column(lines, item.line)

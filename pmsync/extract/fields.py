@@ -10,6 +10,7 @@ from typing import Any
 
 from pmsync.extract.dates import Due, find_due, parse_due_value
 from pmsync.extract.items import Draft
+from pmsync.extract.status import cell_state
 from pmsync.links import Span
 from pmsync.model import IssueRef, Item, Kind, Priority
 
@@ -208,6 +209,12 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
             # An item with no task box can say it is done only through pmsync's status text.
             done = True
             wont = wont or span.state == "not_planned"
+        said = cell_state(draft.cells["status"]) if "status" in draft.cells else None
+        if span is not None and span.words and said is not None and said != span.state:
+            # pmsync wrote this span when the Status cell said its state: the words
+            # changed since, so they are the document's word, as a task box is. A span
+            # without the mark keeps its state beside disagreeing words (tables.py).
+            done, wont = said == "completed", said == "not_planned"
         items.append(
             Item(
                 key=_key(draft.title, seen),
@@ -233,6 +240,8 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
                 list_entry=draft.list_entry,
                 checkbox=draft.checkbox,
                 anchor_shared=shared,
+                status_said=said,
+                words_agreed=bool(span and span.words),
             )
         )
     return items

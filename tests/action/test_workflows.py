@@ -300,10 +300,14 @@ def test_pre_commit_hook_runs_pmsync_check_on_markdown() -> None:
 
 
 def test_the_pre_commit_snippets_name_this_releases_tag() -> None:
-    """The README and .pre-commit-hooks.yaml name `rev: v<version>`, the tag a release of this
-    version carries (pre-commit fetches it), never a tag of some future version."""
+    """The README and .pre-commit-hooks.yaml name one commit as `pre-commit autoupdate --freeze`
+    writes it, `rev: <sha>  # frozen: v<version>`: this version's release, never a tag of
+    some future version (tests/test_docs.py checks the commit holds the hook)."""
     from pmsync import __version__
 
+    revs = set()
     for path in (ROOT / "README.md", ROOT / ".pre-commit-hooks.yaml"):
-        revs = re.findall(r"rev: (\S+)", path.read_text(encoding="utf-8"))
-        assert revs == [f"v{__version__}"], (path.name, revs)
+        found = re.findall(r"rev: (\S+)  # frozen: (v\S+)", path.read_text(encoding="utf-8"))
+        assert [tag for _, tag in found] == [f"v{__version__}"], (path.name, found)
+        revs.add(found[0][0])
+    assert len(revs) == 1, revs

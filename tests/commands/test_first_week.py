@@ -551,7 +551,12 @@ def test_orphans_are_listed_once_with_title_document_and_the_command_that_closes
 # -- 10. tables with a status column ---------------------------------------------------------------------
 
 
-def test_a_status_column_holds_the_status_under_the_three_way_rules(env: Env) -> None:
+MARK = " <!-- pmsync:cell -->"  # ends a span written when the Status cell said its state
+
+
+def linked_table(env: Env) -> tuple[int, int]:
+    """The webhook postmortem (a table with a Status column) pushed and committed:
+    (the ceiling row's issue, "Open"; the retries row's issue, "In progress")."""
     env.setup(WEBHOOK)
     git(env, "init", "--quiet", "--initial-branch=main")
     git(env, "add", ".")
@@ -561,15 +566,25 @@ def test_a_status_column_holds_the_status_under_the_three_way_rules(env: Env) ->
     retries = env.number_of(WEBHOOK, "Move retries to a separate queue")
     git(env, "add", ".")
     git(env, "commit", "--quiet", "-m", "Postmortem with links")
+    return ceiling, retries
+
+
+def row_of(env: Env, number: int) -> str:
+    return next(line for line in env.read(WEBHOOK).decode().splitlines() if f"[#{number}]" in line)
+
+
+def test_a_status_column_holds_the_status_under_the_three_way_rules(env: Env) -> None:
+    ceiling, retries = linked_table(env)
 
     # Closed on GitHub: pull writes it into the Status cell, not beside the author's "Open".
     env.double.edit_issue(REPO, ceiling, state="closed", state_reason="completed")
     assert run_cli(env.capsys, "sync").code == 0
-    row = next(line for line in env.read(WEBHOOK).decode().splitlines() if f"[#{ceiling}]" in line)
-    assert re.search(rf"\| P2 \| Done · \[#{ceiling}\]\([^)]+\) · done \d{{4}}-\d\d-\d\d \|$", row), row
+    row = row_of(env, ceiling)
+    assert re.search(rf"\| P2 \| Done · \[#{ceiling}\]\([^)]+\) · done \d{{4}}-\d\d-\d\d{MARK} \|$", row), row
     assert "Open" not in row
     # A cell whose words already agree ("In progress" for an open issue) is left as written.
     assert f"| In progress · [#{retries}]" in env.read(WEBHOOK).decode()
+    assert row_of(env, retries).endswith(f" · open{MARK} |")
     # pmsync's own cell is not an uncommitted change: the next sync runs.
     assert run_cli(env.capsys, "sync").code == 0
 
@@ -578,5 +593,85 @@ def test_a_status_column_holds_the_status_under_the_three_way_rules(env: Env) ->
     git(env, "commit", "--quiet", "-am", "Retries done")
     assert run_cli(env.capsys, "sync").code == 0
     assert (env.issue(retries).state, env.issue(retries).state_reason) == ("closed", "completed")
-    row = next(line for line in env.read(WEBHOOK).decode().splitlines() if f"[#{retries}]" in line)
-    assert re.search(rf"\| Done · \[#{retries}\]\([^)]+\) · done \d{{4}}-\d\d-\d\d \|$", row), row
+    row = row_of(env, retries)
+    assert re.search(rf"\| Done · \[#{retries}\]\([^)]+\) · done \d{{4}}-\d\d-\d\d{MARK} \|$", row), row
+
+
+def test_an_old_open_beside_a_done_span_is_not_a_reopen_and_pull_tidies_it(env: Env) -> None:
+    """`Open · [#3] · done`, as pmsync before the Status cell rules left it: the span has
+    no mark that the words ever said its state, so "Open" is the author's old word, not an edit."""
+    ceiling, _ = linked_table(env)
+    env.double.edit_issue(REPO, ceiling, state="closed", state_reason="completed")
+    row = row_of(env, ceiling)
+    assert row.endswith(f"| Open · [#{ceiling}](https://github.com/{REPO}/issues/{ceiling}) · open{MARK} |"), row
+    closed = env.issue(ceiling).closed_at
+    assert closed is not None
+    day = closed.date().isoformat()
+    env.replace(WEBHOOK, row, row.replace(f" · open{MARK} |", f" · done {day} |"))
+    git(env, "commit", "--quiet", "-am", "Written by an earlier pmsync")
+
+    env.double.reset_log()
+    dry = env.push("--dry-run")
+    assert dry.code == 0, dry.err
+    assert not re.search(rf"reopen\s+#{ceiling}\b", dry.out), dry.out
+    run = run_cli(env.capsys, "sync")
+    assert run.code == 0, run.err
+    assert env.double.writes() == []
+    assert env.issue(ceiling).state == "closed"
+    assert row_of(env, ceiling).endswith(
+        f"| P2 | Done · [#{ceiling}](https://github.com/{REPO}/issues/{ceiling}) · done {day}{MARK} |"
+    )
+    # Tidied once: the next sync has nothing to write on either side.
+    documents = env.documents()
+    assert run_cli(env.capsys, "sync").code == 0
+    assert env.documents() == documents and env.double.writes() == []
+
+
+def done_row(env: Env) -> int:
+    """The ceiling row closed on GitHub and pulled: `Done · [#N] · done <mark>`, committed."""
+    ceiling, _ = linked_table(env)
+    env.double.edit_issue(REPO, ceiling, state="closed", state_reason="completed")
+    assert run_cli(env.capsys, "sync").code == 0
+    assert re.search(rf"\| Done · \[#{ceiling}\]\([^)]+\) · done [\d-]+{MARK} \|$", row_of(env, ceiling))
+    git(env, "commit", "--quiet", "-am", "Pulled")
+    return ceiling
+
+
+def test_the_author_writing_open_in_the_status_cell_reopens_the_issue(env: Env) -> None:
+    ceiling = done_row(env)
+    env.replace(WEBHOOK, f"| Done · [#{ceiling}]", f"| Open · [#{ceiling}]")
+    git(env, "commit", "--quiet", "-am", "Not finished after all")
+
+    env.double.reset_log()
+    dry = env.push("--dry-run")
+    assert dry.code == 0, dry.err
+    assert re.search(rf"reopen\s+#{ceiling}\b", dry.out), dry.out
+    assert env.double.writes() == [] and env.issue(ceiling).state == "closed"
+
+    run = run_cli(env.capsys, "sync")
+    assert run.code == 0, run.err
+    assert env.issue(ceiling).state == "open"
+    assert row_of(env, ceiling).endswith(
+        f"| P2 | Open · [#{ceiling}](https://github.com/{REPO}/issues/{ceiling}) · open{MARK} |"
+    )
+    env.double.reset_log()
+    assert run_cli(env.capsys, "sync").code == 0
+    assert env.double.writes() == [] and env.issue(ceiling).state == "open"
+
+
+def test_open_in_the_status_cell_and_a_change_on_github_is_a_conflict(env: Env) -> None:
+    ceiling = done_row(env)
+    env.replace(WEBHOOK, f"| Done · [#{ceiling}]", f"| Open · [#{ceiling}]")
+    git(env, "commit", "--quiet", "-am", "Not finished after all")
+    env.double.edit_issue(REPO, ceiling, state="closed", state_reason="not_planned")
+    documents = env.documents()
+
+    env.double.reset_log()
+    run = run_cli(env.capsys, "sync")
+    assert run.code == 0, run.err
+    assert env.double.writes() == [] and env.documents() == documents
+    conflicts = [line for line in run.err_lines if line.startswith("conflict: ")]
+    assert len(conflicts) == 1, run.err  # once, though push and pull both see it
+    expected = f"conflict: postmortems/{WEBHOOK}:75: #{ceiling} is won't do on GitHub but the document says open"
+    assert conflicts[0].startswith(expected), conflicts
+    assert (env.issue(ceiling).state, env.issue(ceiling).state_reason) == ("closed", "not_planned")

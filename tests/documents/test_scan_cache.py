@@ -85,7 +85,7 @@ def test_the_cache_keeps_every_field_of_every_item() -> None:
         due=dt.date(2024, 5, 1), priority="P1", kind="detect", done=True, wont_do=True, issue=ref,
         line=12, end_line=13, section="Action items", due_text="by May 1", due_unparseable=True,
         anchor_line=13, agreed_state="completed", shown_assignee="amy", cell=3, list_entry=True,
-        checkbox=True, anchor_shared=True,
+        checkbox=True, anchor_shared=True, status_said="open", words_agreed=True,
     )  # fmt: skip
     unset = [f.name for f in fields(Item) if getattr(item, f.name) == f.default or getattr(item, f.name) is None]
     assert unset == []  # a new Item field must be given a value here, so the round trip below covers it
