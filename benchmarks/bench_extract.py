@@ -17,7 +17,7 @@ import argparse
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.train_extract import DEFAULT_CORPUS, Example, fit, load_examples, load_matcher
+from benchmarks.train_extract import DEFAULT_CORPUS, Example, choose_threshold, fit, load_examples, load_matcher
 from pmsync.extract import decide
 from pmsync.extract.scorer import Scorer
 
@@ -35,7 +35,8 @@ def main() -> None:
     tp = got_total = expected_total = 0
     for source, held_out in sorted(by_source.items()):
         training = [ex for ex in examples if ex.source != source]
-        scorer = Scorer(fit(training))
+        # The threshold too is chosen without the held-out source (train_extract.choose_threshold).
+        scorer = Scorer(fit(training), choose_threshold(training))
         for example in held_out:
             items = decide(example.candidates, scorer).items
             got = [{"title": item.title, "text": item.text} for item in items]

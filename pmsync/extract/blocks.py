@@ -43,7 +43,11 @@ class Block:
 
 def _make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
-    md.disable(["inline", "text_join"])
+    # decode() already turned every line break into "\n" and NUL into U+FFFD, which is all
+    # markdown-it's "normalize" step does: a second pass over each document saved.
+    # Setext headings ("Title" over "=====" or "-----") are read in _build instead: markdown-it's
+    # rule for them scans every paragraph a second time, a tenth of the block parse.
+    md.disable(["inline", "text_join", "normalize", "lheading"])
     return md
 
 
@@ -60,7 +64,7 @@ def parse(text: str, line_offset: int = 0) -> tuple[list[Block], dict[str, Any]]
     """Parse `text` into top-level blocks; `env` carries link reference definitions."""
     env: dict[str, Any] = {}
     tokens = _PARSER.parse(text, env)
-    return _build(tokens, line_offset), env
+    return _build(tokens, line_offset, text), env
 
 
 def _span(token: Token, offset: int) -> tuple[int, int]:
@@ -68,11 +72,48 @@ def _span(token: Token, offset: int) -> tuple[int, int]:
     return start + offset, end + offset
 
 
-def _build(tokens: list[Token], offset: int) -> list[Block]:
+_CLOSERS = frozenset(kind.replace("_open", "_close") for kind in _OPENERS)
+
+
+_EQUALS_UNDERLINE = re.compile(r" {0,3}=+[ \t]*")
+_DASH_UNDERLINE = re.compile(r"[> \t]*-+[ \t]*")
+
+
+def _paragraph_or_headings(start: int, end: int, text: str) -> list[Block]:
+    """A paragraph as CommonMark reads it with setext headings: lines over a line of
+    "=" are a level-1 heading, and what follows the underline is a paragraph again."""
+    if "=" not in text:
+        return [Block("paragraph", start, end, text=text)]
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        if _EQUALS_UNDERLINE.fullmatch(lines[index]):
+            title = "\n".join(line.strip() for line in lines[:index])
+            heading = Block("heading", start, start + index + 1, text=title, level=1)
+            rest = "\n".join(lines[index + 1 :]).strip()
+            return [heading, *(_paragraph_or_headings(start + index + 1, end, rest) if rest else [])]
+    return [Block("paragraph", start, end, text=text)]
+
+
+def _dash_underline(tokens: list[Token], index: int, source: list[str], paragraph_end: int) -> Token | None:
+    """The "---" line right under a paragraph (tokens[index] is its close, and the
+    paragraph ends before line `paragraph_end`), which makes the paragraph a level-2
+    heading; markdown-it, without its setext rule, reads that line as a thematic break."""
+    after = tokens[index + 1] if index + 1 < len(tokens) else None
+    if after is None or after.type != "hr" or not after.map or after.map[0] != paragraph_end:
+        return None
+    line = after.map[0]
+    if line >= len(source) or not _DASH_UNDERLINE.fullmatch(source[line]):
+        return None
+    return after
+
+
+def _build(tokens: list[Token], offset: int, text: str = "") -> list[Block]:
+    source = text.split("\n") if "-" in text else []
     root = Block("quote", 0, 0)
     stack = [root]
     index = 0
-    while index < len(tokens):
+    count = len(tokens)
+    while index < count:
         token = tokens[index]
         kind = token.type
         if kind in _OPENERS:
@@ -80,20 +121,24 @@ def _build(tokens: list[Token], offset: int) -> list[Block]:
             block = Block(_OPENERS[kind], start, end, ordered=kind == "ordered_list_open")
             stack[-1].children.append(block)
             stack.append(block)
-        elif kind.endswith("_close") and kind[: -len("_close")] + "_open" in _OPENERS:
+        elif kind in _CLOSERS:
             stack.pop()
-        elif kind in ("heading_open", "paragraph_open"):
+        elif kind == "heading_open":
             start, end = _span(token, offset)
-            inline = tokens[index + 1]
-            stack[-1].children.append(
-                Block(
-                    "heading" if kind == "heading_open" else "paragraph",
-                    start,
-                    end,
-                    text=inline.content,
-                    level=int(token.tag[1]) if kind == "heading_open" else 0,
-                )
-            )
+            content = tokens[index + 1].content
+            stack[-1].children.append(Block("heading", start, end, text=content, level=int(token.tag[1])))
+            index += 2
+        elif kind == "paragraph_open":
+            start, end = _span(token, offset)
+            content = tokens[index + 1].content
+            found = _paragraph_or_headings(start, end, content)
+            underline = _dash_underline(tokens, index + 2, source, end - offset) if source else None
+            last = found[-1]
+            if underline is not None and last.kind == "paragraph":
+                title = "\n".join(line.strip() for line in last.lines)
+                found[-1] = Block("heading", last.line, _span(underline, offset)[1], text=title, level=2)
+                index += 1  # the underline is part of the heading
+            stack[-1].children.extend(found)
             index += 2
         elif kind in ("code_block", "fence"):
             start, end = _span(token, offset)

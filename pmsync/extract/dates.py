@@ -17,23 +17,35 @@ _MONTHS = {
     name.lower(): index for index in range(1, 13) for name in (calendar.month_name[index], calendar.month_abbr[index])
 }
 _MONTHS["sept"] = 9
+_MONTH_STARTS = frozenset(name[:3] for name in _MONTHS)
 # Any word in month position; _month() accepts only real month names. A character
 # class is much faster for the regex engine than an alternation of 25 names.
 _MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+# Each pattern with the characters one of which a match must contain: a plain
+# substring test skips the pattern on text without them.
+_PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     (
         "ymd",
         re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<mon>[01]?\d)\s*[月월]\s*(?P<day>[0-3]?\d)\s*[日일]"),
+        ("年", "년"),
     ),
-    ("ymd", re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)[-/](?P<mon>[01]?\d)[-/](?P<day>[0-3]?\d)(?!\d)")),
-    ("dmy_dot", re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<mon>[01]?\d)\.(?P<year>(?:19|20)\d\d)(?!\d)")),
-    ("mdy_num", re.compile(r"(?<![\d/-])(?P<mon>[0-3]?\d)[/-](?P<day>[0-3]?\d)[/-](?P<year>(?:19|20)\d\d)(?!\d)")),
-    ("d_mon_y", re.compile(rf"(?<![\w/])(?P<day>[0-3]?\d)/{_MONTH}/{_YEAR}\b", re.I)),
-    ("mon_d_y", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I)),
-    ("d_mon_y", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.I)),
+    ("ymd", re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)[-/](?P<mon>[01]?\d)[-/](?P<day>[0-3]?\d)(?!\d)"), ("-", "/")),
+    (
+        "dmy_dot",
+        re.compile(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<mon>[01]?\d)\.(?P<year>(?:19|20)\d\d)(?!\d)"),
+        (".",),
+    ),
+    (
+        "mdy_num",
+        re.compile(r"(?<![\d/-])(?P<mon>[0-3]?\d)[/-](?P<day>[0-3]?\d)[/-](?P<year>(?:19|20)\d\d)(?!\d)"),
+        ("-", "/"),
+    ),
+    ("d_mon_y", re.compile(rf"(?<![\w/])(?P<day>[0-3]?\d)/{_MONTH}/{_YEAR}\b", re.I), ("/",)),
+    ("mon_d_y", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I), ()),
+    ("d_mon_y", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.I), ()),
 )
 # Month and day with the year further along the same sentence:
 # "Between November 11 and November 15, 2025".
@@ -70,9 +82,11 @@ def find_dates(text: str) -> list[FoundDate]:
     named = bool(_MONTH_WORD.search(text))
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern in _PATTERNS:
+    for kind, pattern, needs in _PATTERNS:
         if not named and kind in ("d_mon_y", "mon_d_y"):
             continue  # the patterns with month names are the costly ones
+        if needs and not any(mark in text for mark in needs):
+            continue
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
@@ -210,13 +224,16 @@ def find_due(text: str, incident: dt.date | None) -> Due | None:
     for cue in _DUE_CUE.finditer(text):
         rest = text[cue.end() : cue.end() + 40]
         word = cue.group(0).strip().lower()
-        dates = find_dates(rest)
-        if dates and dates[0].start == 0:
-            return Due(dates[0].date, text[cue.start() : cue.end() + dates[0].end].strip())
-        no_year = _match_no_year(rest)
-        if no_year:
-            phrase = text[cue.start() : cue.end() + no_year.end()].strip()
-            return Due(_resolve_no_year(no_year, incident), phrase, unparseable=incident is None)
+        # A date right after the cue starts with a digit or a month's name: "caused by the
+        # load" is most of what the cue finds, and is ruled out without the date patterns.
+        if rest[:1].isdigit() or rest[:3].lower() in _MONTH_STARTS:
+            dates = find_dates(rest)
+            if dates and dates[0].start == 0:
+                return Due(dates[0].date, text[cue.start() : cue.end() + dates[0].end].strip())
+            no_year = _match_no_year(rest)
+            if no_year:
+                phrase = text[cue.start() : cue.end() + no_year.end()].strip()
+                return Due(_resolve_no_year(no_year, incident), phrase, unparseable=incident is None)
         names_due = word.startswith(("due", "deadline", "target")) and ":" in cue.group(0)
         if names_due and rest.strip() and not _CLEARLY_DATE.match(rest):
             # "Due: next sprint" names a due date nobody can compute.

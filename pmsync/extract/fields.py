@@ -68,9 +68,19 @@ class FieldContext:
         return None
 
 
+# Plain substring tests rule most texts out before the case-blind patterns run.
+_OWNER_HINTS = ("owner", "assign", "responsible", "dri", "who")
+_FIELD_HINTS = ("@", "due", "by", "owner", "assignee", "deadline", "eta")
+
+
+def _may_name_owner(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _OWNER_HINTS)
+
+
 def _owner(draft: Draft, raw: str, context: FieldContext) -> str | None:
     name = draft.cells.get("owner") or ""
-    if not name and _OWNER_WORD.search(raw):
+    if not name and _may_name_owner(raw) and _OWNER_WORD.search(raw):
         match = _OWNER_FIELD.search(raw)
         name = (match["login"] or match["name"]) if match else ""
     if not name and "@" in raw:
@@ -189,7 +199,8 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
         # Owner, due date and priority are written with the item, not deep in its
         # details: the first kilobyte holds them, and searching further only costs time.
         raw = " ".join([draft.title, draft.body, *draft.cells.values()])[:1000]
-        if _MAY_HAVE_FIELDS.search(draft.title):
+        lowered = draft.title.lower()
+        if any(hint in lowered for hint in _FIELD_HINTS) and _MAY_HAVE_FIELDS.search(draft.title):
             draft.title = strip_field_suffix(draft.title) or draft.title
         due = _due(draft, raw, context)
         shared = draft.anchor in anchors

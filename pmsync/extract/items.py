@@ -40,7 +40,7 @@ class Mode(Enum):
     WEAK = "weak"
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     """An item as found, before its fields are read."""
 

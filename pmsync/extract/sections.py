@@ -41,9 +41,12 @@ class Section:
         return SectionKind.NEUTRAL
 
     def walk(self) -> Iterator[Section]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        """This section and every one below it, in document order."""
+        stack = [self]
+        while stack:
+            section = stack.pop()
+            yield section
+            stack.extend(reversed(section.children))
 
 
 @dataclass(frozen=True)
