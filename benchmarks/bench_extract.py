@@ -3,7 +3,8 @@
     python -m benchmarks.bench_extract [--corpus DIR] [-v]
 
 All documents of one source (`SOURCES.tsv`'s repo column) are held out together;
-the scorer is trained on the other sources (benchmarks.train_extract) and the
+the scorer is trained on the other sources (benchmarks.train_extract), its
+threshold chosen by a leave-one-source-out inside those sources alone, and the
 held-out documents are extracted with those weights and scored with the corpus's
 own matcher. Counts are summed over every fold. The last line reads
 `loso precision P recall R f1 F`. The corpus score (score.py) tells how well the
@@ -33,10 +34,12 @@ def main() -> None:
     for example in examples:
         by_source[example.source].append(example)
     tp = got_total = expected_total = 0
+    thresholds: list[float] = []
     for source, held_out in sorted(by_source.items()):
         training = [ex for ex in examples if ex.source != source]
         # The threshold too is chosen without the held-out source (train_extract.choose_threshold).
         scorer = Scorer(fit(training), choose_threshold(training))
+        thresholds.append(scorer.threshold)
         for example in held_out:
             items = decide(example.candidates, scorer).items
             got = [{"title": item.title, "text": item.text} for item in items]
@@ -57,6 +60,7 @@ def main() -> None:
     recall = tp / expected_total if expected_total else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     print(f"{len(by_source)} sources, {len(examples)} documents, {expected_total} labelled items")
+    print(f"thresholds chosen per fold: {min(thresholds)} to {max(thresholds)}")
     print(f"loso precision {precision:.3f} recall {recall:.3f} f1 {f1:.3f}")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.train_extract import WEIGHTS, fit, load_examples, load_matcher
+from benchmarks.train_extract import WEIGHTS, choose_threshold, fit, load_examples, load_matcher
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -21,4 +21,5 @@ def test_shipped_weights_are_reproduced_from_the_corpus() -> None:
     examples = load_examples(CORPUS, load_matcher(CORPUS))
     shipped = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     assert fit(examples) == shipped["weights"]
+    assert choose_threshold(examples) == shipped["threshold"]
     assert shipped["documents"] == len(examples)
