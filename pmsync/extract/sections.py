@@ -225,6 +225,7 @@ def _as_written(title: str) -> str:
 def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
     root = Section(None, 0, 0, SectionKind.NEUTRAL)
     current = root
+    opening = True  # nothing but blank lines read so far
     for event in _events(blocks, vocabulary):
         if isinstance(event, _Head):
             while current.parent is not None and current.level >= event.level:
@@ -236,9 +237,15 @@ def build_sections(blocks: list[Block], vocabulary: Vocabulary) -> Section:
                 inside_followup=context is SectionKind.FOLLOWUP,
                 inside_report=context is SectionKind.NEGATIVE and (event.level == PSEUDO_LEVEL or _is_report(current)),
             )
+            if opening and event.level == 1 and kind is SectionKind.FOLLOWUP and not vocabulary.names_followup(title):
+                # The document's own title ("Traefik rule preventing inbound traffic") names the
+                # incident; a generic word in it does not make the whole document follow-up work.
+                kind = SectionKind.NEUTRAL
+            opening = False
             section = Section(title, event.level, event.line, kind, parent=current, heading=_as_written(event.title))
             current.children.append(section)
             current = section
         else:
+            opening = False
             current.blocks.append(event)
     return root

@@ -116,6 +116,11 @@ class Vocabulary:
             cached = self._cache[cache_key] = self._classify(title, inside_followup, inside_report)
         return cached
 
+    def names_followup(self, title: str) -> bool:
+        """Whether a title names follow-up work outright ("Action items", "再発防止策"),
+        not only with a generic word ("Preventing ...", "Improvements")."""
+        return bool(self.followup.search(normalize_title(title).lower()))
+
     def _classify(self, title: str, inside_followup: bool, inside_report: bool) -> SectionKind:
         text = normalize_title(title).lower()
         if not text:
