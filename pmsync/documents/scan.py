@@ -18,7 +18,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from pmsync import __version__
+from pmsync import __version__, extract
 from pmsync.config import Config
 from pmsync.documents.files import discover, read_source
 from pmsync.extract import default_scorer, extract_document
@@ -46,10 +46,20 @@ class ScanResult:
         return self.problems + tuple(d for pm in self.postmortems for d in pm.diagnostics)
 
 
+def _extractor_digest() -> str:
+    """The extraction code itself: installs from a git ref keep one version number across
+    commits, and a scan cached by older code must not be read as this code's."""
+    digest = hashlib.blake2b(digest_size=16)
+    for source in sorted(Path(extract.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
 def _fingerprint(config: Config) -> str:
-    """What extraction depends on besides the bytes: the release, the scorer's weights, the config's word lists."""
+    """What extraction depends on besides the bytes: the release and the extraction code,
+    the scorer's weights, the config's word lists."""
     layout = repr([_ITEM_FIELDS, _INCIDENT_FIELDS, _DIAGNOSTIC_FIELDS, _REF_FIELDS])  # the cached tuples' shape
-    parts = [__version__, layout, default_scorer().digest]
+    parts = [__version__, _extractor_digest(), layout, default_scorer().digest]
     parts += [repr(config.followup_words), repr(config.ignore_words), repr(config.owners)]
     return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 

@@ -17,11 +17,27 @@ _MONTHS = {
     name.lower(): index for index in range(1, 13) for name in (calendar.month_name[index], calendar.month_abbr[index])
 }
 _MONTHS["sept"] = 9
+# Month names of the other languages postmortems are written in ("12 de março de 2024",
+# "3. März 2024", "5 septiembre 2023"), each list in calendar order.
+for _names in (
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",  # pt
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",  # es
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",  # fr
+    "januar februar märz april mai juni juli august september oktober november dezember",  # de
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",  # it
+    "januari februari maart april mei juni juli augustus september oktober november december",  # nl
+):
+    for _index, _name in enumerate(_names.split(), start=1):
+        _MONTHS.setdefault(_name, _index)
+# Spellings without accents, and abbreviations that are no English word ("set", "out"
+# and "ago" are, and would read "we set 3 alarms" as a date).
+_MONTHS.update({"marco": 3, "fevrier": 2, "aout": 8, "decembre": 12, "maerz": 3, "setiembre": 9})
+_MONTHS.update({"fev": 2, "fév": 2, "abr": 4, "avr": 4, "okt": 10, "ott": 10, "dez": 12, "dic": 12, "déc": 12})
 _MONTH_STARTS = frozenset(name[:3] for name in _MONTHS)
 # Any word in month position; _month() accepts only real month names. A character
-# class is much faster for the regex engine than an alternation of 25 names.
-_MONTH = r"(?P<mon>[A-Za-z]{3,9})\.?"
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+# class is much faster for the regex engine than an alternation of 80 names.
+_MONTH = r"(?P<mon>[^\W\d_]{3,10})\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|\.)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
 # Each pattern with the characters one of which a match must contain: a plain
@@ -45,7 +61,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
     ),
     ("d_mon_y", re.compile(rf"(?<![\w/])(?P<day>[0-3]?\d)/{_MONTH}/{_YEAR}\b", re.I), ("/",)),
     ("mon_d_y", re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I), ()),
-    ("d_mon_y", re.compile(rf"\b{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}\b", re.I), ()),
+    ("d_mon_y", re.compile(rf"\b{_DAY}(?:\s+(?:of|de|del))?\s+{_MONTH}(?:\s+(?:de|del))?,?\s+{_YEAR}\b", re.I), ()),
 )
 # Month and day with the year further along the same sentence:
 # "Between November 11 and November 15, 2025".
@@ -53,7 +69,7 @@ _MON_D = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)", re.I)
 _D_MON = re.compile(rf"\b{_DAY}\s+{_MONTH}\b(?!,?\s+(?:19|20)\d\d)", re.I)
 _LONE_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
-_MONTH_WORD = re.compile(r"(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
+_MONTH_WORD = re.compile("(?<![a-z])(?:" + "|".join(sorted(_MONTH_STARTS)) + ")", re.I)
 _DUE_POSSIBLE = re.compile(r"\d|within|due|deadline", re.I)
 
 
@@ -150,7 +166,10 @@ _RELATIVE = re.compile(
 )
 _QUARTER = re.compile(r"\bQ(?P<q>[1-4])\s*(?P<year>(?:19|20)\d\d)\b")
 _DUE_CUE = re.compile(
-    r"\b(?:due(?:\s+(?:date|by|on))?|deadline|eta|target(?:\s+date)?|by|before|no later than)\b\s*[:\-–]?\s*",
+    r"\b(?:due(?:\s+(?:date|by|on))?|deadline|eta|target(?:\s+date)?|by|before|no later than|"
+    # The same in the other languages postmortems use: "prazo: 2024-04-01", "Frist: ...", "期限：...".
+    r"prazo|plazo|fecha l[ií]mite|[ée]ch[ée]ance|date limite|frist|f[äa]llig|scadenza|entro|até|hasta|"
+    r"期限|締切|기한|마감|截止日期|截止)\b\s*[:\-–：]?\s*",
     re.I,
 )
 _NO_YEAR = (re.compile(rf"^{_MONTH}\s+{_DAY}\b", re.I), re.compile(rf"^{_DAY}\s+{_MONTH}\b", re.I))

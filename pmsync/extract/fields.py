@@ -16,13 +16,18 @@ from pmsync.model import IssueRef, Item, Kind, Priority
 
 _MENTION = re.compile(r"(?<![\w/`.])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w/-])")
 _OWNER_FIELD = re.compile(
-    r"\b(?:owners?|assignee|assigned to|responsible|dri|who)\s*[:=\-–]\s*"
+    r"\b(?:owners?|assignee|assigned to|responsible|dri|who|"
+    r"respons[áa]vel|responsable|verantwortlich|responsabile|担当者?|담당자?|负责人)\s*[:=\-–：]\s*"
     r"(?:@(?P<login>[\w-]+)|(?P<name>[\w.-]+(?:\s+[A-Z][\w.-]+(?!\s*:))?))",
     re.I,
 )
 _PRIORITY = re.compile(r"\bP(?P<n>[0-4])\b")
 # A cheap first look before the owner pattern, which is slow on long text.
-_OWNER_WORD = re.compile(r"owner|assignee|assigned|responsible|\bdri\b|\bwho\b", re.I)
+_OWNER_WORD = re.compile(
+    r"owner|assignee|assigned|responsible|\bdri\b|\bwho\b|respons[áa]vel|responsable|verantwortlich|"
+    r"responsabile|担当|담당|负责人",
+    re.I,
+)
 _PRIORITY_WORDS: dict[str, Priority] = {
     "critical": "P0",
     "urgent": "P0",
@@ -69,8 +74,8 @@ class FieldContext:
 
 
 # Plain substring tests rule most texts out before the case-blind patterns run.
-_OWNER_HINTS = ("owner", "assign", "responsible", "dri", "who")
-_FIELD_HINTS = ("@", "due", "by", "owner", "assignee", "deadline", "eta")
+_OWNER_HINTS = ("owner", "assign", "respons", "dri", "who", "verantwort", "担当", "담당", "负责")
+_FIELD_HINTS = ("@", "due", "by", "owner", "assignee", "deadline", "eta", "respons", "prazo", "plazo", "frist")
 
 
 def _may_name_owner(text: str) -> bool:
@@ -137,7 +142,8 @@ def _issue(draft: Draft, raw: str, context: FieldContext) -> IssueRef | None:
 
 _FIELD_SUFFIX = re.compile(r"\s*(?:[—–]|\s-|\(|,|;)\s*(?P<tail>[^—–()]*?)\)?\s*\.?$")
 _FIELD_WORDS = re.compile(
-    r"@[\w-]+|\b(?:owner|owners|assignee|due(?: date)?|by|deadline|eta)\b\s*[:\-]?|"
+    r"@[\w-]+|\b(?:owner|owners|assignee|due(?: date)?|by|deadline|eta|"
+    r"respons[áa]vel|responsable|prazo|plazo|frist)\b\s*[:\-]?|"
     r"\d{4}-\d{1,2}-\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|\b\d{4}\b|\band\b|[,;]",
     re.I,
@@ -153,7 +159,9 @@ _TRAILING_FIELD = re.compile(
 
 # Only a title with one of these can end in owner/due words: the cheap test saves the
 # end-anchored searches below, which are slow on long titles.
-_MAY_HAVE_FIELDS = re.compile(r"@|\b(?:due|by|owner|owners|assignee|deadline|eta)\b", re.I)
+_MAY_HAVE_FIELDS = re.compile(
+    r"@|\b(?:due|by|owner|owners|assignee|deadline|eta|respons[áa]vel|responsable|prazo|plazo|frist)\b", re.I
+)
 
 
 def strip_field_suffix(title: str) -> str:
@@ -168,7 +176,10 @@ def strip_field_suffix(title: str) -> str:
     if not match or not match["tail"].strip() or match.start() == 0:
         return title
     tail = match["tail"]
-    if ("@" in tail or re.search(r"\b(?:due|owner|by)\b", tail, re.I)) and not _FIELD_WORDS.sub("", tail).strip(" .:"):
+    names_field = "@" in tail or re.search(
+        r"\b(?:due|owner|by|prazo|plazo|frist|respons[áa]vel|responsable)\b", tail, re.I
+    )
+    if names_field and not _FIELD_WORDS.sub("", tail).strip(" .:"):
         return title[: match.start()].rstrip(" ,;—–-")
     return title
 

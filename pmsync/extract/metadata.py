@@ -64,7 +64,9 @@ _START_LINE = re.compile(
     re.I | re.M,
 )
 _DATE_LINE = re.compile(
-    r"^[\s>*_-]*(?:date|incident date|タイムスタンプ)[*_]*\s*[:：][*_]*\s*(?P<value>.+)$", re.I | re.M
+    r"^[\s>*_-]*(?:date|incident date|data|fecha|datum|date de l'incident|タイムスタンプ|日付|発生日時?|날짜|日期)"
+    r"[*_]*\s*[:：][*_]*\s*(?P<value>.+)$",
+    re.I | re.M,
 )
 _SEVERITY = re.compile(
     r"\b(?:severity|sev(?:erity)?\s*level|sev)\b[*_]*\s*[:：=-]?[*_]*\s*(?P<value>sev\s*-?\s*\d|p\d|\d|critical|high|medium|major|minor|low)\b",
@@ -74,8 +76,17 @@ _STATUS = re.compile(r"^[\s>*_-]*status[*_]*\s*[:：][*_]*\s*(?P<value>.+)$", re
 _DRAFT_WORDS = re.compile(r"^(?:draft|wip|work in progress|in review|under review|review|pending|proposed)\b", re.I)
 _REVIEWED_WORDS = re.compile(r"^(?:reviewed|approved|final|complete|completed|published|done|closed|accepted)\b", re.I)
 _PRECURSOR = re.compile(r"\b(?:released|merged|approved|published|opened|proactively|planned|scheduled)\b", re.I)
-_SUMMARY = re.compile(r"summary|overview|tl;?dr|what happened|abstract|description", re.I)
-_TIMELINE = re.compile(r"timeline|chronology|sequence of events", re.I)
+_DATE_LABEL_HINTS = ("date", "data", "fecha", "datum", "タイムスタンプ", "日付", "発生", "날짜", "日期")
+_SUMMARY = re.compile(
+    r"summary|overview|tl;?dr|what happened|abstract|description|"
+    r"resumo|resumen|résumé|zusammenfassung|riepilogo|samenvatting|概要|要約|개요|요약|摘要|概述|概况",
+    re.I,
+)
+_TIMELINE = re.compile(
+    r"timeline|chronology|sequence of events|linha do tempo|cronolog[ií]a|chronologie|zeitablauf|zeitleiste|"
+    r"タイムライン|経緯|타임라인|时间线|時間軸",
+    re.I,
+)
 _WORDS = re.compile(r"\w+")
 _START_KEYS = (
     "start",
@@ -181,7 +192,8 @@ def incident_date(root: Section, text: str, title: str | None, matter: dict[str,
     date = _timeline_date(root)
     if date:
         return date
-    line = _DATE_LINE.search(head) if ("date" in lowered or "タイムスタンプ" in head) else None
+    labelled = any(word in lowered for word in _DATE_LABEL_HINTS)
+    line = _DATE_LINE.search(head) if labelled else None
     if line and (date := first_date(line["value"])):
         return date
     for section in root.walk():

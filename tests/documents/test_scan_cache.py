@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from dataclasses import fields, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from benchmarks.generate import generate_corpus
+from pmsync import extract
 from pmsync.cli import main
 from pmsync.config import Config
 from pmsync.documents import scan as scan_module
@@ -51,6 +54,20 @@ def test_config_change_invalidates_the_cache(corpus: Config) -> None:
     scan([], corpus, jobs=1)
     other = Config(paths=corpus.paths, root=corpus.root, followup_words=("Suivi",))
     assert scan([], other, jobs=1).parsed == 40
+
+
+def test_other_extraction_code_invalidates_the_cache(
+    corpus: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Installs from a git ref keep one version number across commits: the code itself keys the cache.
+    code = tmp_path / "extract"
+    shutil.copytree(Path(extract.__file__).parent, code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(scan_module, "extract", SimpleNamespace(__file__=str(code / "__init__.py")))
+    assert scan([], corpus, jobs=1).parsed == 40
+    assert scan([], corpus, jobs=1).parsed == 0
+    items = code / "items.py"
+    items.write_text(items.read_text(encoding="utf-8") + "\n# a later commit\n", encoding="utf-8")
+    assert scan([], corpus, jobs=1).parsed == 40
 
 
 def test_damaged_cache_is_rebuilt(corpus: Config) -> None:
