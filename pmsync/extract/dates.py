@@ -69,7 +69,17 @@ _MON_D = re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?!,?\s+(?:19|20)\d\d)", re.I)
 _D_MON = re.compile(rf"\b{_DAY}\s+{_MONTH}\b(?!,?\s+(?:19|20)\d\d)", re.I)
 _LONE_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
-_MONTH_WORD = re.compile("(?<![a-z])(?:" + "|".join(sorted(_MONTH_STARTS)) + ")", re.I)
+_ENGLISH_STARTS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ENGLISH_MONTH_START = re.compile(rf"(?<![a-z])(?:{'|'.join(_ENGLISH_STARTS)})")
+_OTHER_MONTHS = frozenset(name for name in _MONTHS if not name.startswith(_ENGLISH_STARTS))
+_LETTER_RUN = re.compile(r"[^\W\d_]{3,10}")
+
+
+def _names_a_month(text: str) -> bool:
+    """A cheap look for a month's name before the patterns that need one: an English
+    month's first letters, or a whole word that names a month in another language."""
+    lowered = text.lower()
+    return bool(_ENGLISH_MONTH_START.search(lowered)) or not _OTHER_MONTHS.isdisjoint(_LETTER_RUN.findall(lowered))
 _DUE_POSSIBLE = re.compile(r"\d|within|due|deadline", re.I)
 
 
@@ -95,7 +105,7 @@ def find_dates(text: str) -> list[FoundDate]:
     """Every complete calendar date in `text`, in order of position."""
     if not may_hold_date(text):
         return []  # no 19xx/20xx year anywhere: the common case, decided with one cheap search
-    named = bool(_MONTH_WORD.search(text))
+    named = _names_a_month(text)
     found: list[FoundDate] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern, needs in _PATTERNS:
