@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from markdown_it import MarkdownIt
@@ -41,8 +42,18 @@ class Block:
         return self.text.split("\n")
 
 
-def _make_parser() -> MarkdownIt:
+# Block rules that only a mark the text lacks could start: a table needs "|", an HTML
+# block "<", a quote ">", a fence "`" or "~", a link reference "[". Each rule is tried
+# at the start of every line; a document without the mark is parsed without the rule
+# (most postmortems have no table, no HTML and no quote), which gives the same tokens.
+_OPTIONAL_RULES = (("table", "|"), ("html_block", "<"), ("blockquote", ">"), ("fence", "`~"), ("reference", "["))
+
+
+@cache
+def _parser(absent: frozenset[str]) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+    if absent:
+        md.disable(sorted(absent))
     # decode() already turned every line break into "\n" and NUL into U+FFFD, which is all
     # markdown-it's "normalize" step does: a second pass over each document saved.
     # Setext headings ("Title" over "=====" or "-----") are read in _build instead: markdown-it's
@@ -51,7 +62,6 @@ def _make_parser() -> MarkdownIt:
     return md
 
 
-_PARSER = _make_parser()
 _OPENERS: dict[str, BlockKind] = {
     "bullet_list_open": "list",
     "ordered_list_open": "list",
@@ -63,7 +73,8 @@ _OPENERS: dict[str, BlockKind] = {
 def parse(text: str, line_offset: int = 0) -> tuple[list[Block], dict[str, Any]]:
     """Parse `text` into top-level blocks; `env` carries link reference definitions."""
     env: dict[str, Any] = {}
-    tokens = _PARSER.parse(text, env)
+    absent = frozenset(rule for rule, marks in _OPTIONAL_RULES if not any(mark in text for mark in marks))
+    tokens = _parser(absent).parse(text, env)
     return _build(tokens, line_offset, text), env
 
 

@@ -80,6 +80,8 @@ def _names_a_month(text: str) -> bool:
     month's first letters, or a whole word that names a month in another language."""
     lowered = text.lower()
     return bool(_ENGLISH_MONTH_START.search(lowered)) or not _OTHER_MONTHS.isdisjoint(_LETTER_RUN.findall(lowered))
+
+
 _DUE_POSSIBLE = re.compile(r"\d|within|due|deadline", re.I)
 
 
