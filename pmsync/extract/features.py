@@ -115,7 +115,9 @@ def describe(drafts: Sequence[Draft], line_count: int) -> list[Features]:
         features = _own(draft, cue, draft.line / span)
         block = blocks[(draft.section_line, draft.block)]
         count = block.count
-        features["siblings=one" if count == 1 else "siblings=few" if count <= 3 else "siblings=many"] = 1.0
+        size = "one" if count == 1 else "few" if count <= 3 else "many"
+        # A paragraph's sentences are not a list's entries: the count means something else there.
+        features[f"prose-siblings={size}" if draft.origin == "prose" else f"siblings={size}"] = 1.0
         if count > 1:
             # What the other entries of the same list or block look like.
             features["siblings-commit"] = (block.commit - (cue in _COMMITTING)) / (count - 1)
