@@ -21,6 +21,7 @@ from pmsync.extract.language import (
     Cue,
     classify,
     ends_with_colon,
+    is_cjk,
     is_forward_intro,
     is_future,
     is_imperative,
@@ -127,8 +128,14 @@ def _clean(text: str) -> str:
 _LEADING_SYMBOLS = re.compile("^[\u2190-\u2bff\ufe0f\u200d\U0001f000-\U0001faff\\s]+")
 
 
+# "1、", "（2）", "③": how Chinese and Japanese number the lines of a plain block.
+_CJK_ORDINAL = re.compile(r"^(?:\d{1,3}[、．]|[（(]\d{1,3}[）)]|[\u2460-\u2473])\s*(?=\S)")
+
+
 def _title(text: str) -> str:
     title = _clean(text).rstrip(":： ").strip().strip("~").strip()
+    if title and not title.isascii():
+        title = _CJK_ORDINAL.sub("", title, count=1)
     return _LEADING_SYMBOLS.sub("", title) if title and not title[0].isascii() else title
 
 
@@ -565,7 +572,10 @@ class ItemCollector:
             cue = classify(sentence)
             # A sentence that starts with a verb ("Improve the alerting.", "Ensuring that ...")
             # proposes work as much as "we will" does; the scorer weighs where it stands.
-            accepted = _commits(sentence) or cue in (Cue.IMPERATIVE, Cue.FUTURE) or (single and cue is Cue.NOUN)
+            # A sentence in Chinese, Japanese or Korean is left to the scorer: the cues are English.
+            accepted = (
+                _commits(sentence) or cue in (Cue.IMPERATIVE, Cue.FUTURE) or (single and cue is Cue.NOUN)
+            ) or is_cjk(sentence)
             if accepted and not (drafts and starts_with_connective(sentence)):
                 draft = Draft(_title(sentence), line, line + 1, line, group, section.title, cue=cue, origin="prose")
                 draft.done = reports_done(sentence)

@@ -89,7 +89,11 @@ _STRONG_FUTURE = re.compile(
     r"|\bneeds? to\b|\bshould\b(?!\s+have\b)|\bmust\b(?!\s+have\b)"
     r"|\b(?:important|necessary|essential|critical|recommended|advisable) to\b|\bis (?:needed|necessary|required)\b"
     r"|\bcan be (?:prevented|avoided)\b|\b(?:changes|improvements|work) (?:are )?coming\b"
-    r"|\bwould like to\b|\bi may\b",
+    r"|\bwould like to\b|\bi may\b"
+    # Chinese, Japanese, Korean: a plan, a need, or a non-past verb ending ("自動化します",
+    # "计划增加", "추가할 예정"). Not "将": in narrative it marks the object of a past action.
+    r"|(?:します|する|していきます|していく|予定です|予定|必要があります|必要がある)[。．.]?$"
+    r"|计划|需要|应当|应该|下一步|예정|하겠습니다|할 것입니다|필요합니다|할 계획",
     re.I,
 )
 _WEAK_FUTURE = re.compile(r"\b(?:will|shall|going to)\b(?!\s+have\b)|(?:'ll|’ll)\b", re.I)
@@ -140,7 +144,9 @@ _LEADING_CLAUSE = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+# A sentence ends at ". " before a capital, or right after "。", "！", "？" (Chinese and
+# Japanese put no space between sentences).
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])|(?<=[。！？])[」』）]*(?=\S)")
 # "e.g." or "Sept." ends no sentence, nor does the "1." that numbers one.
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|mr|mrs|dr|no|approx|incl|fig|st|sept?|oct|nov|dec|jan|feb|"
@@ -197,12 +203,24 @@ _FUTURE_HINTS = (
     "being", "working on", "under", "ongoing", "priorit", "future", "next step", "action item", "to be",
     "important", "necessary", "essential", "critical", "recommended", "advisable", "required", "can be",
     "coming", " may", "want",
+    "ます", "する", "予定", "必要", "计划", "需要", "应", "下一步", "예정", "하겠", "것입니다", "필요", "계획",
 )  # fmt: skip
 
 
 def _may_be_future(text: str) -> bool:
     lowered = text.lower()
     return any(hint in lowered for hint in _FUTURE_HINTS)
+
+
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def is_cjk(text: str) -> bool:
+    """Mostly Chinese, Japanese or Korean: the English cues above cannot read it."""
+    if text.isascii():
+        return False
+    letters = sum(1 for char in text if char.isalnum())
+    return letters > 0 and len(_CJK_CHAR.findall(text)) * 2 > letters
 
 
 def starts_with_connective(text: str) -> bool:
