@@ -203,13 +203,18 @@ _FUTURE_HINTS = (
     "being", "working on", "under", "ongoing", "priorit", "future", "next step", "action item", "to be",
     "important", "necessary", "essential", "critical", "recommended", "advisable", "required", "can be",
     "coming", " may", "want",
-    "ます", "する", "予定", "必要", "计划", "需要", "应", "下一步", "예정", "하겠", "것입니다", "필요", "계획",
+)  # fmt: skip
+_CJK_FUTURE_HINTS = (
+    "ます", "する", "予定", "必要", "计划", "需要", "应", "下一步",
+    "예정", "하겠", "것입니다", "필요", "계획",
 )  # fmt: skip
 
 
 def _may_be_future(text: str) -> bool:
     lowered = text.lower()
-    return any(hint in lowered for hint in _FUTURE_HINTS)
+    if any(hint in lowered for hint in _FUTURE_HINTS):
+        return True
+    return not text.isascii() and any(hint in text for hint in _CJK_FUTURE_HINTS)
 
 
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -217,10 +222,10 @@ _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 def is_cjk(text: str) -> bool:
     """Mostly Chinese, Japanese or Korean: the English cues above cannot read it."""
-    if text.isascii():
-        return False
+    if text.isascii() or not _CJK_CHAR.search(text):
+        return False  # English with a curly quote is decided here, without counting letters
     letters = sum(1 for char in text if char.isalnum())
-    return letters > 0 and len(_CJK_CHAR.findall(text)) * 2 > letters
+    return len(_CJK_CHAR.findall(text)) * 2 > letters
 
 
 def starts_with_connective(text: str) -> bool:
