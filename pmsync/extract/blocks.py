@@ -43,10 +43,19 @@ class Block:
 
 
 # Block rules that only a mark the text lacks could start: a table needs "|", an HTML
-# block "<", a quote ">", a fence "`" or "~", a link reference "[". Each rule is tried
-# at the start of every line; a document without the mark is parsed without the rule
-# (most postmortems have no table, no HTML and no quote), which gives the same tokens.
-_OPTIONAL_RULES = (("table", "|"), ("html_block", "<"), ("blockquote", ">"), ("fence", "`~"), ("reference", "["))
+# block "<", a quote ">", a fence "`" or "~", a link reference "[", a heading "#", an
+# indented code block four spaces or a tab. Each rule is tried at the start of every
+# line; a document without the mark is parsed without the rule (most postmortems have
+# no table, no HTML, no quote and no indented code), which gives the same tokens.
+_OPTIONAL_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("table", ("|",)),
+    ("html_block", ("<",)),
+    ("blockquote", (">",)),
+    ("fence", ("`", "~")),
+    ("reference", ("[",)),
+    ("heading", ("#",)),
+    ("code", ("    ", "\t")),
+)
 
 
 @cache

@@ -1,7 +1,7 @@
 """pmsync parses with fewer markdown-it rules than CommonMark has: it reads setext
 headings itself (markdown-it's rule for them scans every paragraph twice), and skips
-the rules for tables, HTML, quotes, fences and link references in a document without
-their mark. The blocks must be the ones the full parser gives."""
+the rules for tables, HTML, quotes, fences, link references, headings and indented
+code in a document without their mark. The blocks must be the ones the full parser gives."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ SAMPLES = [
     "[ref]: https://example.com\n\nSee [ref].\n",
     "<details>\n\nhidden\n\n</details>\n",
     "~~~\ncode\n~~~\n",
+    "\tcode indented by a tab\n\n# Heading\n",
+    "- entry\n\n      code under an entry\n",
 ]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DOCUMENTS = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".md", ".txt"))
