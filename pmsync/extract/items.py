@@ -269,7 +269,7 @@ class ItemCollector:
         top = section
         node: Section | None = section
         while node is not None:
-            if node.effective_kind is SectionKind.FOLLOWUP and node.title is not None:
+            if node.effective_kind in (SectionKind.FOLLOWUP, SectionKind.WEAK) and node.title is not None:
                 top = node
             node = node.parent
         return top

@@ -46,7 +46,7 @@ _VERBS = frozenset(
     stabilise standardize standardise start stop store streamline strengthen stress-test switch sync
     talk teach test throttle track train transfer trigger try tune turn unblock unify update upgrade
     use validate verify watch work wrap write don't dont always take snapshot backup cache pause rerun
-    re-run rehearse drill practice renew reconfigure
+    re-run rehearse drill practice renew reconfigure email contact escalate announce
     """.split()
 )
 _IRREGULAR_PAST = frozenset(
