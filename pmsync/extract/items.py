@@ -266,6 +266,8 @@ class ItemCollector:
         return self.wanted is not None and self.wanted(block.line, block.end)
 
     def _followup_root(self, section: Section) -> Section:
+        """The topmost titled follow-up or lessons section above (or at) a section: the
+        sub-headings below it name their items' groups."""
         top = section
         node: Section | None = section
         while node is not None:
