@@ -186,6 +186,24 @@ def test_no_date() -> None:
     assert extract("# Outage\n\nShort text.\n").incident.date is None
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("# Website outage 5-26-21\n\nThe site was down.\n", dt.date(2021, 5, 26)),
+        ("# Website outage 26/5/21\n\nThe site was down.\n", dt.date(2021, 5, 26)),
+        # The summary gives month and day; the year is the one the document names.
+        (
+            "# Key compromise\n\n## Summary\n\nOn Sunday, October 31 at 21:33 PT a user saw a spend.\n\n"
+            "## Timeline\n\n| Date (2021) | Event |\n| --- | --- |\n| Oct 31 | report |\n",
+            dt.date(2021, 10, 31),
+        ),
+        ("# Outage v1-2-3\n\nRelease 4.5 broke it.\n", None),  # a version number, not a date
+    ],
+)
+def test_date_when_no_complete_date_is_written(text: str, date: dt.date | None) -> None:
+    assert extract(text).incident.date == date
+
+
 # -- severity ---------------------------------------------------------------------------
 
 

@@ -155,6 +155,36 @@ def first_date(text: str) -> dt.date | None:
     return dates[0].date if dates else None
 
 
+_SHORT_YEAR_DATE = re.compile(r"(?<![\d/.-])(?P<mon>\d{1,2})([-/])(?P<day>\d{1,2})\2(?P<year>\d\d)(?![\d/.-])")
+
+
+def short_year_date(title: str) -> dt.date | None:
+    """'Website Outage 5-26-21': a title's date with a two-digit year, month first unless
+    the first number cannot be a month. Only for titles: in running text such a
+    number is as likely a version or a ratio."""
+    match = _SHORT_YEAR_DATE.search(title)
+    if not match:
+        return None
+    month, day = int(match["mon"]), int(match["day"])
+    if month > 12:
+        month, day = day, month
+    return _make(2000 + int(match["year"]), month, day)
+
+
+def month_day_with_year(text: str, year: int) -> dt.date | None:
+    """The first month-and-day with no year ("On Sunday, October 31 at 21:33"), in `year`."""
+    for pattern in (_MON_D, _D_MON):
+        for match in pattern.finditer(text):
+            if match["mon"].lower().rstrip(".") in _MONTHS:
+                return _make(year, _month(match["mon"]), int(match["day"]))
+    return None
+
+
+def first_year(text: str) -> int | None:
+    match = _LONE_YEAR.search(text)
+    return int(match[1]) if match else None
+
+
 _NUMBERS = {
     "a": 1,
     "an": 1,

@@ -14,7 +14,14 @@ from typing import Any
 import yaml
 
 from pmsync.extract.blocks import Block
-from pmsync.extract.dates import find_dates, first_date, may_hold_date
+from pmsync.extract.dates import (
+    find_dates,
+    first_date,
+    first_year,
+    may_hold_date,
+    month_day_with_year,
+    short_year_date,
+)
 from pmsync.extract.language import sentences
 from pmsync.extract.sections import Section, is_emphasis_title
 from pmsync.extract.vocabulary import DEFAULT_VOCABULARY, SectionKind
@@ -120,9 +127,8 @@ def _paragraphs(blocks: list[Block]) -> Iterator[Block]:
             yield from _paragraphs(block.children)
 
 
-def _summary_date(root: Section) -> dt.date | None:
-    """The earliest date in the first prose paragraph that dates the incident,
-    from the text before the first section or a summary/overview section."""
+def _summary_sections(root: Section) -> list[Section]:
+    """The text before the first section, a top-level untitled part, and the summary section."""
     candidates: list[Section] = [root]
     for section in root.walk():
         if section is root:
@@ -133,7 +139,23 @@ def _summary_date(root: Section) -> dt.date | None:
             candidates.append(section)
             candidates.extend(section.children)
             break
-    for section in candidates:
+    return candidates
+
+
+def _summary_month_day(root: Section, year: int) -> dt.date | None:
+    """A summary's first month and day with no year ("On Sunday, October 31 at 21:33"),
+    in the year the document names first."""
+    for section in _summary_sections(root):
+        for paragraph in _paragraphs(section.blocks):
+            if date := month_day_with_year(paragraph.text, year):
+                return date
+    return None
+
+
+def _summary_date(root: Section) -> dt.date | None:
+    """The earliest date in the first prose paragraph that dates the incident,
+    from the text before the first section or a summary/overview section."""
+    for section in _summary_sections(root):
         for paragraph in _paragraphs(section.blocks):
             if not may_hold_date(paragraph.text) or len(_WORDS.findall(paragraph.text)) < 8:
                 continue
@@ -204,7 +226,14 @@ def incident_date(root: Section, text: str, title: str | None, matter: dict[str,
     for key in ("date", "published", "created"):
         if key in matter and (date := _as_date(matter[key])):
             return date
-    return first_date(text)
+    if date := first_date(text):
+        return date
+    # No complete date anywhere: a title's "5-26-21", or the summary's "October 31" in the
+    # year the document names ("Date (2021)" over a timeline).
+    if title and (date := short_year_date(title)):
+        return date
+    year = first_year(text)
+    return _summary_month_day(root, year) if year is not None else None
 
 
 _TITLE_LABEL = re.compile(r"^[#*_\s]*title[*_\s]*[:：][*_\s]*(?P<same>[^\n]*)(?:\n(?P<next>[^\n]+))?", re.I)
