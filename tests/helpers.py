@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import textwrap
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pmsync.cli import main
 from pmsync.config import Config
 from pmsync.extract import extract_document
-from pmsync.model import Item
+from pmsync.model import Incident, Item
 
 T = TypeVar("T")
 
@@ -91,6 +92,17 @@ def write(path: Path, text: str | bytes) -> Path:
     return path
 
 
+# The incident of the hand-built plans and issue bodies (engine and github tests).
+INCIDENT = Incident(
+    id="2024-03-11-db-outage",
+    title="Primary database outage",
+    date=dt.date(2024, 3, 11),
+    severity="SEV2",
+    status="reviewed",
+    label="incident:2024-03-11-db-outage",
+)
+
+
 def new_item(**fields: Any) -> Item:
     """An open, unlinked item with blank fields; callers name only what their test is about."""
     values: dict[str, Any] = {
@@ -110,6 +122,15 @@ def new_item(**fields: Any) -> Item:
     }
     values.update(fields)
     return Item(**values)
+
+
+def use_github_double(monkeypatch: pytest.MonkeyPatch, api_url: str, token: str = "test-token") -> None:
+    """pmsync's environment as a CLI test wants it: the double's API and a token, and
+    none of the runner's own GitHub variables."""
+    for name in ("GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    monkeypatch.setenv("GITHUB_API_URL", api_url)
 
 
 def python_calls(action: Callable[[], T]) -> tuple[T, int]:

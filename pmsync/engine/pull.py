@@ -128,16 +128,15 @@ def plan_document(
         if cell is not None and shown == item.agreed_state and document_state(item) != shown:
             cell = None
         words = words_agree(item, shown, shown if cell is not None else item.status_said)
-        if not (same_link and item.agreed_state == shown and item.shown_assignee == assignee):
+        changed = not (same_link and item.agreed_state == shown and item.shown_assignee == assignee)
+        # A span is also rewritten for its mark alone (the Status cell says the span's
+        # state, tables.py): bookkeeping, not a change to report.
+        if changed or words != item.words_agreed:
             update.edits.append(
                 SpanEdit(item.anchor_line, Status(issue.number, url, shown, closed, assignee, words), item.cell)
             )
+        if changed:
             update.changed_items.append(f"{item.line}: #{issue.number} {(shown or 'linked').replace('_', ' ')}")
-        elif words != item.words_agreed:
-            # Only the mark that the Status cell says the span's state (tables.py): bookkeeping.
-            update.edits.append(
-                SpanEdit(item.anchor_line, Status(issue.number, url, shown, closed, assignee, words), item.cell)
-            )
         if cell is not None:
             update.edits.append(cell)
         if settings.task_lists and item.list_entry and shown is not None:

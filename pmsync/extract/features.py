@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pmsync.extract.items import Draft
-from pmsync.extract.language import Cue, classify, is_imperative, is_strong_future
+from pmsync.extract.language import CJK_CHAR, Cue, classify, is_imperative, is_strong_future
 
 Features = dict[str, float]
 
 _WORD = re.compile(r"\w+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _DATE_START = re.compile(
     r"^\W*(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\s+\d)", re.I
@@ -45,7 +44,7 @@ def _length(words: int) -> str:
 def _own(draft: Draft, cue: Cue, position: float) -> Features:
     title = draft.title
     words = len(_WORD.findall(title))
-    cjk = 0 if title.isascii() else len(_CJK.findall(title))
+    cjk = 0 if title.isascii() else len(CJK_CHAR.findall(title))
     head = f"{title} {draft.body[:200]}"
     found: Features = {
         "bias": 1.0,

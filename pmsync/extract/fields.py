@@ -15,19 +15,16 @@ from pmsync.links import Span
 from pmsync.model import IssueRef, Item, Kind, Priority
 
 _MENTION = re.compile(r"(?<![\w/`.])@(?P<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w/-])")
+# "Owner" in the other languages postmortems use.
+_OWNER_WORDS_ELSEWHERE = r"respons[áa]vel|responsable|verantwortlich|responsabile|担当者?|담당자?|负责人"
 _OWNER_FIELD = re.compile(
-    r"\b(?:owners?|assignee|assigned to|responsible|dri|who|"
-    r"respons[áa]vel|responsable|verantwortlich|responsabile|担当者?|담당자?|负责人)\s*[:=\-–：]\s*"
+    rf"\b(?:owners?|assignee|assigned to|responsible|dri|who|{_OWNER_WORDS_ELSEWHERE})\s*[:=\-–：]\s*"
     r"(?:@(?P<login>[\w-]+)|(?P<name>[\w.-]+(?:\s+[A-Z][\w.-]+(?!\s*:))?))",
     re.I,
 )
 _PRIORITY = re.compile(r"\bP(?P<n>[0-4])\b")
 # A cheap first look before the owner pattern, which is slow on long text.
-_OWNER_WORD = re.compile(
-    r"owner|assignee|assigned|responsible|\bdri\b|\bwho\b|respons[áa]vel|responsable|verantwortlich|"
-    r"responsabile|担当|담당|负责人",
-    re.I,
-)
+_OWNER_WORD = re.compile(rf"owner|assignee|assigned|responsible|\bdri\b|\bwho\b|{_OWNER_WORDS_ELSEWHERE}", re.I)
 _PRIORITY_WORDS: dict[str, Priority] = {
     "critical": "P0",
     "urgent": "P0",
@@ -44,10 +41,6 @@ _KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("mitigate", re.compile(r"mitigat|rollback|runbook|playbook|respon|recover", re.I)),
     ("process", re.compile(r"process|training|review|document|checklist|communicat|policy", re.I)),
     ("prevent", re.compile(r"prevent|fix|test|resilien|repair|harden", re.I)),
-)
-_WONT = re.compile(
-    r"\b(?:won'?t\s+(?:do|fix)|wontfix|not\s+planned|dropped|cancell?ed|superseded|obsolete|rejected|declined)\b",
-    re.I,
 )
 _STRUCK = re.compile(r"^(?:\[[ xX]?\]\s*)?~~.+~~\W*$", re.S)  # the whole entry struck through
 _WONT_NOTE = re.compile(r"[(\[](?:won'?t\s+do|wontfix|not\s+planned|dropped|cancell?ed|superseded)[)\]]", re.I)
@@ -141,9 +134,10 @@ def _issue(draft: Draft, raw: str, context: FieldContext) -> IssueRef | None:
 
 
 _FIELD_SUFFIX = re.compile(r"\s*(?:[—–]|\s-|\(|,|;)\s*(?P<tail>[^—–()]*?)\)?\s*\.?$")
+# The words of an owner or due date written at the end of a title.
+_TITLE_FIELD_WORDS = r"owner|owners|assignee|due(?: date)?|by|deadline|eta|respons[áa]vel|responsable|prazo|plazo|frist"
 _FIELD_WORDS = re.compile(
-    r"@[\w-]+|\b(?:owner|owners|assignee|due(?: date)?|by|deadline|eta|"
-    r"respons[áa]vel|responsable|prazo|plazo|frist)\b\s*[:\-]?|"
+    rf"@[\w-]+|\b(?:{_TITLE_FIELD_WORDS})\b\s*[:\-]?|"
     r"\d{4}-\d{1,2}-\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
     r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|\b\d{4}\b|\band\b|[,;]",
     re.I,
@@ -159,9 +153,9 @@ _TRAILING_FIELD = re.compile(
 
 # Only a title with one of these can end in owner/due words: the cheap test saves the
 # end-anchored searches below, which are slow on long titles.
-_MAY_HAVE_FIELDS = re.compile(
-    r"@|\b(?:due|by|owner|owners|assignee|deadline|eta|respons[áa]vel|responsable|prazo|plazo|frist)\b", re.I
-)
+_MAY_HAVE_FIELDS = re.compile(rf"@|\b(?:{_TITLE_FIELD_WORDS})\b", re.I)
+# A tail is a field suffix only if it names one of these (or holds an @mention).
+_NAMES_FIELD = re.compile(r"\b(?:due|owner|by|prazo|plazo|frist|respons[áa]vel|responsable)\b", re.I)
 
 
 def strip_field_suffix(title: str) -> str:
@@ -176,10 +170,7 @@ def strip_field_suffix(title: str) -> str:
     if not match or not match["tail"].strip() or match.start() == 0:
         return title
     tail = match["tail"]
-    names_field = "@" in tail or re.search(
-        r"\b(?:due|owner|by|prazo|plazo|frist|respons[áa]vel|responsable)\b", tail, re.I
-    )
-    if names_field and not _FIELD_WORDS.sub("", tail).strip(" .:"):
+    if ("@" in tail or _NAMES_FIELD.search(tail)) and not _FIELD_WORDS.sub("", tail).strip(" .:"):
         return title[: match.start()].rstrip(" ,;—–-")
     return title
 
@@ -220,7 +211,7 @@ def build_items(drafts: list[Draft], context: FieldContext) -> list[Item]:
         span = None if shared else context.span_for(draft)
         status = draft.cells.get("status", "") + " " + draft.cells.get("issue", "")
         wont = bool(
-            (status.strip() and _WONT.search(status))
+            (status.strip() and cell_state(status) == "not_planned")
             or ("~~" in draft.source and _STRUCK.match(draft.source.strip()))
             or (("(" in draft.title or "[" in draft.title) and _WONT_NOTE.search(draft.title))
         )

@@ -33,6 +33,7 @@ from pmsync.extract.language import (
     starts_with_connective,
 )
 from pmsync.extract.sections import Section, is_emphasis_title
+from pmsync.extract.status import cell_state
 from pmsync.extract.vocabulary import SectionKind
 
 
@@ -361,11 +362,11 @@ class ItemCollector:
                 for draft in found:
                     draft.after_intro = forward_intro
             elif block.kind == "paragraph":
-                rest, intro = _without_intro(block)
+                rest, announces = _without_intro(block)
                 if rest.text:
                     found = self._paragraph(rest, group, section, after_items=listed)
                     listed = listed or (bool(found) and len(rest.lines) > 1)
-                if intro or is_forward_intro(block.lines[-1]):
+                if announces:
                     forward_intro = True
                     _mark_block(found, block.line)
                     out.extend(found)
@@ -630,16 +631,18 @@ def _is_line_block(lines: list[str]) -> bool:
 
 def _without_intro(block: Block) -> tuple[Block, bool]:
     """A paragraph without the sentence that ends it by announcing a list of work
-    ("Going forward, we will do the following:"), and whether it had one. The
-    sentences before it are still read: "Lastly, we will upgrade X. Specifically:"
-    commits to work, and its list is that item's details."""
+    ("Going forward, we will do the following:"), and whether its last line announces
+    one. The sentences before the intro are still read: in "Lastly, we will upgrade X.
+    Specifically:" the first commits to work (the line announces the list, and the
+    list is that item's details unless its entries are work of their own)."""
     lines = block.lines
     last = lines[-1]
+    announces = is_forward_intro(last)
     if not ends_with_colon(last) or _split_label(block.text)[0]:
-        return block, False
+        return block, announces
     parts = sentences(last.strip())
     if not is_forward_intro(parts[-1] if parts else last):
-        return block, False
+        return block, announces
     kept = lines[:-1]
     if len(parts) > 1:
         kept.append(last[: last.rfind(parts[-1])].rstrip())
@@ -765,8 +768,5 @@ def _row_draft(row: Row, roles: dict[str, int], group: str | None, section: Sect
     draft.source = " | ".join(row.cells)
     draft.cell = roles.get("issue", roles.get("status", roles["title"]))
     status = " ".join(cells.get(role, "") for role in ("status", "issue"))
-    if re.search(r"\b(?:done|completed?|fixed|resolved|closed|shipped)\b|✅|✔", status, re.I) and not re.search(
-        r"\b(?:not done|todo|in progress)\b", status, re.I
-    ):
-        draft.done = True
+    draft.done = cell_state(status) == "completed"
     return draft

@@ -217,15 +217,15 @@ def _may_be_future(text: str) -> bool:
     return not text.isascii() and any(hint in text for hint in _CJK_FUTURE_HINTS)
 
 
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, CJK ideographs, hangul
 
 
 def is_cjk(text: str) -> bool:
     """Mostly Chinese, Japanese or Korean: the English cues above cannot read it."""
-    if text.isascii() or not _CJK_CHAR.search(text):
+    if text.isascii() or not CJK_CHAR.search(text):
         return False  # English with a curly quote is decided here, without counting letters
     letters = sum(1 for char in text if char.isalnum())
-    return len(_CJK_CHAR.findall(text)) * 2 > letters
+    return len(CJK_CHAR.findall(text)) * 2 > letters
 
 
 def starts_with_connective(text: str) -> bool:

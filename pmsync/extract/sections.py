@@ -138,7 +138,7 @@ def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _
             index + 1 == len(lines)
             or bool(_HASH_LINE.match(lines[index + 1]))
             # "#Action items" over lines: a section, though no blank line follows it
-            or (index + 2 < len(lines) and _names_followup(hashed["title"], vocabulary))
+            or (index + 2 < len(lines) and _names_followup_or_lessons(hashed["title"], vocabulary))
         )
         if heading_alone or index > chunk_start:
             yield from _chunk(lines[chunk_start:index], block.line + chunk_start)
@@ -149,7 +149,7 @@ def _split_paragraph(block: Block, vocabulary: Vocabulary) -> Iterator[Block | _
     yield from _chunk(lines[chunk_start:], block.line + chunk_start)
 
 
-def _names_followup(title: str, vocabulary: Vocabulary) -> bool:
+def _names_followup_or_lessons(title: str, vocabulary: Vocabulary) -> bool:
     return vocabulary.classify(normalize_title(title)) in (SectionKind.FOLLOWUP, SectionKind.WEAK)
 
 

@@ -22,7 +22,7 @@ import yaml
 from pmsync.documents.writeback import SpanEdit, apply_edits
 from pmsync.github.content import parse_marker
 from tests.ghdouble import Fault, GitHubDouble
-from tests.helpers import Run, run_cli
+from tests.helpers import Run, run_cli, use_github_double
 
 if TYPE_CHECKING:
     from tests.ghdouble import Issue
@@ -225,10 +225,7 @@ class Env:
 def env(
     github_double: GitHubDouble, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Env:
-    for name in ("GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GITHUB_TOKEN", "test-token")
-    monkeypatch.setenv("GITHUB_API_URL", github_double.url)
+    use_github_double(monkeypatch, github_double.url)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.chdir(tmp_path)
     return Env(github_double, tmp_path, capsys)

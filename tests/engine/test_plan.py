@@ -14,20 +14,12 @@ from pmsync.engine.plan import Action, Document, Plan, PlanSettings, build_plan
 from pmsync.github.content import Marker, body_content, parse_marker, with_marker
 from pmsync.github.issues import RemoteIssue
 from pmsync.model import Incident, IssueRef, Item, Postmortem
-from tests.helpers import new_item
+from tests.helpers import INCIDENT, new_item
 
 REPO = "acme/pm"
 PATH = "postmortems/2024-03-11-db-outage.md"
 T0 = dt.datetime(2024, 3, 20, 12, 0, tzinfo=dt.UTC)
 SETTINGS = PlanSettings(repo=REPO, document_url="https://github.com/acme/pm/blob/HEAD")
-INCIDENT = Incident(
-    id="2024-03-11-db-outage",
-    title="Primary database outage",
-    date=dt.date(2024, 3, 11),
-    severity="SEV2",
-    status="reviewed",
-    label="incident:2024-03-11-db-outage",
-)
 
 
 def url(number: int) -> str:

@@ -28,17 +28,9 @@ from pmsync.github.content import (
     sanitize,
     with_marker,
 )
-from pmsync.model import Incident, Item
-from tests.helpers import new_item
+from pmsync.model import Item
+from tests.helpers import INCIDENT, new_item
 
-INCIDENT = Incident(
-    id="2024-03-11-db-outage",
-    title="Primary database outage",
-    date=dt.date(2024, 3, 11),
-    severity="SEV2",
-    status="reviewed",
-    label="incident:2024-03-11-db-outage",
-)
 AGREED = Agreed(
     title="Add alerting on replication lag",
     body="0123456789abcdef",
